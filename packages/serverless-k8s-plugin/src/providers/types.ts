@@ -1,0 +1,67 @@
+// The seam between the platform-neutral core and a platform. Each provider (kubeless, knative)
+// implements this; commands only talk to this interface and to the cluster client.
+import type { KubeObject, ClusterClient } from '../cluster/types.js';
+import type { FunctionArtifact } from '../packaging/types.js';
+import type { FunctionModel, ServiceModel } from '../model/types.js';
+
+export interface ProgressSink {
+  update(message: string): void;
+}
+
+export interface FunctionStatus {
+  name: string;
+  namespace: string;
+  ready: boolean;
+  readyReplicas: number;
+  desiredReplicas: number;
+  /** Why it is not ready, in words a user can act on (reason, message, last log lines). */
+  problem?: string;
+}
+
+export interface TriggerInfo {
+  kind: string;
+  name: string;
+  /** URL, schedule or topic. */
+  detail: string;
+}
+
+export interface FunctionInfo extends FunctionStatus {
+  runtime: string;
+  handler: string;
+  triggers: TriggerInfo[];
+  url?: string;
+  /** Knative only. */
+  latestCreatedRevision?: string;
+  latestReadyRevision?: string;
+  traffic?: { revision: string; percent: number; tag?: string; url?: string; latest?: boolean }[];
+}
+
+/** Where to send an invoke through the API server's service proxy. */
+export interface ProxyTarget {
+  namespace: string;
+  service: string;
+  port: number | string;
+}
+
+export interface ProviderAdapter {
+  readonly name: 'kubeless' | 'knative';
+  /** Pure: the objects to apply for these functions (all, or one for `deploy function`). */
+  render(model: ServiceModel, artifacts: Map<string, FunctionArtifact>, only?: FunctionModel[]): KubeObject[];
+  /** Checks the cluster can take the model (runtime known, CRDs present); throws a UserError. */
+  preflight(client: ClusterClient, model: ServiceModel, only?: FunctionModel[]): Promise<void>;
+  /** Waits until each function is ready or fails; never throws for a failed function. */
+  waitReady(
+    client: ClusterClient,
+    model: ServiceModel,
+    functions: FunctionModel[],
+    options: { timeoutMs: number; progress: ProgressSink },
+  ): Promise<FunctionStatus[]>;
+  describe(client: ClusterClient, model: ServiceModel, fn: FunctionModel): Promise<FunctionInfo>;
+  proxyTarget(client: ClusterClient, fn: FunctionModel): Promise<ProxyTarget>;
+  /** Label selector of the function's pods (for logs and metrics). */
+  podSelector(fn: FunctionModel): string;
+  /** Name of the container running the function in those pods. */
+  containerName(fn: FunctionModel): string | undefined;
+  /** The kinds (apiVersion + kind) this provider may own, for pruning and remove. */
+  ownedKinds(model: ServiceModel): { apiVersion: string; kind: string }[];
+}
