@@ -42,6 +42,10 @@ export interface LogOptions {
   sinceSeconds?: number;
   sinceTime?: string;
   tailLines?: number;
+  /** Logs of the previous (crashed) container instance. */
+  previous?: boolean;
+  /** Prefix each line with the kubelet's RFC 3339 timestamp. */
+  timestamps?: boolean;
 }
 
 export interface ClusterClient {

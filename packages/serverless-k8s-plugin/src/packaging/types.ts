@@ -12,4 +12,6 @@ export interface FunctionArtifact {
   deps: string;
   /** Individual files of the bundle, for ConfigMap delivery (Knative). */
   files: Record<string, Buffer>;
+  /** Absolute directory where `files` were written (`<outDir>/<functionKey>`), e.g. for `invoke local`. */
+  bundleDir?: string;
 }

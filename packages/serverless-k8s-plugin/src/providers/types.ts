@@ -18,6 +18,11 @@ export interface FunctionStatus {
   problem?: string;
 }
 
+/** What preflight found that does not stop a deploy. */
+export interface PreflightNotes {
+  warnings: string[];
+}
+
 export interface TriggerInfo {
   kind: string;
   name: string;
@@ -46,9 +51,20 @@ export interface ProxyTarget {
 export interface ProviderAdapter {
   readonly name: 'kubeless' | 'knative';
   /** Pure: the objects to apply for these functions (all, or one for `deploy function`). */
-  render(model: ServiceModel, artifacts: Map<string, FunctionArtifact>, only?: FunctionModel[]): KubeObject[];
-  /** Checks the cluster can take the model (runtime known, CRDs present); throws a UserError. */
-  preflight(client: ClusterClient, model: ServiceModel, only?: FunctionModel[]): Promise<void>;
+  render(
+    model: ServiceModel,
+    artifacts: Map<string, FunctionArtifact>,
+    only?: FunctionModel[],
+  ): KubeObject[];
+  /**
+   * Checks the cluster can take the model (runtime known, CRDs present); throws a UserError.
+   * May return warnings worth showing that do not stop a deploy (e.g. runtimes not checkable).
+   */
+  preflight(
+    client: ClusterClient,
+    model: ServiceModel,
+    only?: FunctionModel[],
+  ): Promise<PreflightNotes | void>;
   /** Waits until each function is ready or fails; never throws for a failed function. */
   waitReady(
     client: ClusterClient,
@@ -64,4 +80,23 @@ export interface ProviderAdapter {
   containerName(fn: FunctionModel): string | undefined;
   /** The kinds (apiVersion + kind) this provider may own, for pruning and remove. */
   ownedKinds(model: ServiceModel): { apiVersion: string; kind: string }[];
+  /**
+   * Optional step between packaging and render/apply (Knative `build: docker`): writes build
+   * contexts under outputDir and, with `push` (deploy), builds and pushes images. Throws a UserError.
+   */
+  prepare?(
+    model: ServiceModel,
+    artifacts: Map<string, FunctionArtifact>,
+    options: { outputDir: string; progress: ProgressSink; push: boolean },
+    only?: FunctionModel[],
+  ): Promise<void>;
+  /**
+   * Optional: of the owned objects prune is about to delete, those that must stay (Knative: code
+   * ConfigMaps still mounted by a Revision that traffic routes to). Called after apply.
+   */
+  retainOnPrune?(
+    client: ClusterClient,
+    model: ServiceModel,
+    candidates: KubeObject[],
+  ): Promise<KubeObject[]>;
 }

@@ -1,0 +1,182 @@
+// `serverless deploy`: package, check the cluster can take it, create missing namespaces,
+// server-side apply, prune what serverless.yml no longer has, wait for readiness and report.
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import yaml from 'js-yaml';
+import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import type { FunctionModel } from '../model/types.js';
+import type { FunctionStatus } from '../providers/types.js';
+import { UserError } from '../util/errors.js';
+import type { Command, CommandContext } from './context.js';
+import { booleanOption, parseWaitTimeout, stringOption } from './options.js';
+import { listOwned, objectKey, staleObjects } from './owned.js';
+import { packageService } from './package.js';
+import { OK, objectRef, statusLine } from './report.js';
+
+const DEFAULT_WAIT_MS = 300_000;
+
+/** `deploy --package DIR` applies a YAML written earlier by `package` instead of packaging again. */
+async function readPackagedObjects(ctx: CommandContext, directory: string): Promise<KubeObject[]> {
+  const file = path.resolve(
+    ctx.model.servicePath,
+    directory,
+    `${ctx.model.service}-${ctx.model.stage}.yaml`,
+  );
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    throw new UserError(
+      `--package ${directory}: ${file} does not exist. Run "serverless package" first.`,
+    );
+  }
+  return yaml
+    .loadAll(text)
+    .filter(
+      (document): document is KubeObject => typeof document === 'object' && document !== null,
+    );
+}
+
+async function ensureNamespaces(
+  ctx: CommandContext,
+  client: ClusterClient,
+  objects: KubeObject[],
+): Promise<void> {
+  const namespaces = new Set(
+    objects.map((object) => object.metadata.namespace).filter((ns): ns is string => !!ns),
+  );
+  for (const namespace of namespaces) {
+    if (await client.ensureNamespace(namespace)) {
+      ctx.utils.log.notice(`${OK} Created namespace ${namespace} (it did not exist)`);
+    }
+  }
+}
+
+/** URL (or first trigger) of a ready function, for the report line; best effort. */
+async function functionUrl(
+  ctx: CommandContext,
+  client: ClusterClient,
+  fn: FunctionModel,
+): Promise<string | undefined> {
+  try {
+    const info = await ctx.provider.describe(client, ctx.model, fn);
+    return info.url ?? info.triggers.find((trigger) => /^https?:\/\//.test(trigger.detail))?.detail;
+  } catch (error) {
+    ctx.utils.log.verbose(`Could not read the URL of ${fn.name}: ${(error as Error).message}`);
+    return undefined;
+  }
+}
+
+async function waitAndReport(
+  ctx: CommandContext,
+  client: ClusterClient,
+  functions: FunctionModel[],
+): Promise<void> {
+  const { log, progress } = ctx.utils;
+  if (!booleanOption(ctx.options, 'wait', true)) {
+    log.notice('Not waiting for readiness (--no-wait). Check with "serverless info".');
+    return;
+  }
+  const timeoutMs = parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_WAIT_MS);
+  const waiting = progress.create({
+    message: `Waiting for ${functions.length} function(s) to be ready`,
+  });
+  let statuses: FunctionStatus[];
+  try {
+    statuses = await ctx.provider.waitReady(client, ctx.model, functions, {
+      timeoutMs,
+      progress: { update: (message) => waiting.update(message) },
+    });
+  } finally {
+    waiting.remove();
+  }
+  for (const status of statuses) {
+    const fn = functions.find((candidate) => candidate.name === status.name);
+    if (status.ready) {
+      log.notice(statusLine(status, fn ? await functionUrl(ctx, client, fn) : undefined));
+    } else {
+      log.error(statusLine(status));
+    }
+  }
+  const failed = statuses.filter((status) => !status.ready);
+  if (failed.length > 0) {
+    const reasons = failed.map(
+      (status) => `${status.name}: ${(status.problem ?? 'not ready').split('\n')[0]}`,
+    );
+    throw new UserError(
+      `Deploy failed: ${failed.length} of ${statuses.length} function(s) not ready on ${client.clusterName} (${reasons.join('; ')}).`,
+    );
+  }
+}
+
+/**
+ * Applies `objects` for `functions` and waits for them. With `prune`, deletes what this
+ * service/stage owns that `objects` no longer contains (full deploys only).
+ */
+export async function rollout(
+  ctx: CommandContext,
+  objects: KubeObject[],
+  functions: FunctionModel[],
+  { prune }: { prune: boolean },
+): Promise<void> {
+  const { model, provider } = ctx;
+  const { log, progress } = ctx.utils;
+  const client = await ctx.cluster();
+  await provider.preflight(client, model, prune ? undefined : functions);
+  await ensureNamespaces(ctx, client, objects);
+
+  const applying = progress.create({
+    message: `Applying ${objects.length} objects to ${client.clusterName}`,
+  });
+  let changed: KubeObject[];
+  let pruned: KubeObject[] = [];
+  try {
+    const results = await client.apply(objects, {
+      force: booleanOption(ctx.options, 'force', false),
+    });
+    changed = results.filter((result) => result.changed).map((result) => result.object);
+    if (prune) {
+      applying.update('Pruning objects no longer in serverless.yml');
+      pruned = staleObjects(await listOwned(client, model, provider), objects);
+      if (provider.retainOnPrune) {
+        const retained = new Set(
+          (await provider.retainOnPrune(client, model, pruned)).map(objectKey),
+        );
+        pruned = pruned.filter((object) => !retained.has(objectKey(object)));
+      }
+      for (const object of pruned) {
+        await client.delete(
+          object.apiVersion,
+          object.kind,
+          object.metadata.namespace,
+          object.metadata.name,
+        );
+      }
+    }
+  } finally {
+    applying.remove();
+  }
+
+  if (changed.length === 0 && pruned.length === 0) {
+    log.notice(
+      `${OK} No changes: ${objects.length} objects already up to date on ${client.clusterName}`,
+    );
+  } else {
+    log.notice(
+      `${OK} Applied ${objects.length} objects to ${client.clusterName}: ${changed.length} changed, ` +
+        `${objects.length - changed.length} unchanged${prune ? `, ${pruned.length} pruned` : ''}`,
+    );
+    for (const object of changed) log.notice(`  configured ${objectRef(object, model.namespace)}`);
+    for (const object of pruned) log.notice(`  deleted ${objectRef(object, model.namespace)}`);
+  }
+  await waitAndReport(ctx, client, functions);
+}
+
+export const deployCommand: Command = async (ctx) => {
+  const packageDir = stringOption(ctx.options, 'package');
+  const objects =
+    packageDir === undefined
+      ? (await packageService(ctx, { push: true })).objects
+      : await readPackagedObjects(ctx, packageDir);
+  await rollout(ctx, objects, ctx.model.functions, { prune: true });
+};

@@ -1,0 +1,32 @@
+// `serverless invoke -f NAME`: one HTTP request to the function through the API server's
+// service proxy (no ingress needed, like `kubeless function call`); prints the body.
+import type { Command } from './context.js';
+import { printRecentLogs } from './logs.js';
+import { booleanOption, findFunction, readInvokeData, stringOption } from './options.js';
+import { buildRequest, responseText } from './request.js';
+
+const RECENT_LOG_LINES = 20;
+
+export const invokeCommand: Command = async (ctx) => {
+  const fn = findFunction(ctx.model, stringOption(ctx.options, 'function'));
+  const request = buildRequest(
+    ctx.options,
+    await readInvokeData(ctx.options, ctx.model.servicePath),
+  );
+  const client = await ctx.cluster();
+  const target = await ctx.provider.proxyTarget(client, fn);
+  ctx.utils.log.verbose(
+    `${request.method} ${request.path} → service ${target.namespace}/${target.service}:${target.port} via ${client.clusterName}`,
+  );
+  const response = await client.proxy(target.namespace, target.service, target.port, request);
+  let failure: unknown;
+  try {
+    ctx.utils.writeText(responseText(fn.name, response));
+  } catch (error) {
+    failure = error;
+  }
+  // Recent logs explain a failed call best, so they are shown before the error is raised.
+  if (booleanOption(ctx.options, 'log', false))
+    await printRecentLogs(ctx, client, fn, RECENT_LOG_LINES);
+  if (failure !== undefined) throw failure;
+};

@@ -1,0 +1,45 @@
+// `serverless remove`: deletes everything this service/stage owns (found by its labels over the
+// provider's kinds), nothing else, and waits until it is gone.
+import type { Command } from './context.js';
+import { stringOption, parseWaitTimeout } from './options.js';
+import { listOwned } from './owned.js';
+import { OK, objectRef } from './report.js';
+
+const DEFAULT_REMOVE_WAIT_MS = 120_000;
+
+export const removeCommand: Command = async (ctx) => {
+  const { model, provider } = ctx;
+  const { log, progress } = ctx.utils;
+  const client = await ctx.cluster();
+  const owned = await listOwned(client, model, provider);
+  if (owned.length === 0) {
+    log.notice(
+      `${OK} Nothing to remove: ${model.service} (stage ${model.stage}) owns no objects on ${client.clusterName}`,
+    );
+    return;
+  }
+  const removing = progress.create({
+    message: `Removing ${owned.length} objects from ${client.clusterName}`,
+  });
+  try {
+    for (const object of owned) {
+      await client.delete(
+        object.apiVersion,
+        object.kind,
+        object.metadata.namespace,
+        object.metadata.name,
+      );
+    }
+    removing.update(`Waiting for ${owned.length} objects to be gone`);
+    await client.waitGone(
+      owned,
+      parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_REMOVE_WAIT_MS),
+    );
+  } finally {
+    removing.remove();
+  }
+  log.notice(
+    `${OK} Removed ${model.service} (stage ${model.stage}): ${owned.length} objects deleted from ${client.clusterName}`,
+  );
+  for (const object of owned) log.verbose(`  deleted ${objectRef(object, model.namespace)}`);
+};

@@ -1,0 +1,286 @@
+// Cluster-side reading of Knative Services: readiness (waitReady), `info` (describe) and where
+// `invoke` goes through the API server proxy (proxyTarget).
+import type { ClusterClient, KubeObject } from '../../cluster/types.js';
+import type { FunctionEvent, FunctionModel, ServiceModel } from '../../model/types.js';
+import { UserError } from '../../util/errors.js';
+import type {
+  FunctionInfo,
+  FunctionStatus,
+  ProgressSink,
+  ProxyTarget,
+  TriggerInfo,
+} from '../types.js';
+import { KSERVICE, REVISION } from './api.js';
+import { diagnoseRevisionPods } from './diagnosis.js';
+
+const POLL_INTERVAL_MS = 500;
+
+interface Condition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason?: string;
+  message?: string;
+}
+
+interface ServiceStatus {
+  observedGeneration?: number;
+  conditions?: Condition[];
+  url?: string;
+  latestCreatedRevisionName?: string;
+  latestReadyRevisionName?: string;
+  traffic?: {
+    revisionName?: string;
+    latestRevision?: boolean;
+    percent?: number;
+    tag?: string;
+    url?: string;
+  }[];
+}
+
+export type ServiceState =
+  | { phase: 'ready'; revision?: string }
+  | { phase: 'failed'; reason: string; message: string; revision?: string }
+  | { phase: 'pending'; detail: string };
+
+function statusOf(service: KubeObject): ServiceStatus {
+  return (service.status ?? {}) as ServiceStatus;
+}
+
+function templateName(service: KubeObject): string | undefined {
+  const spec = service.spec as { template?: { metadata?: { name?: string } } } | undefined;
+  return spec?.template?.metadata?.name;
+}
+
+/**
+ * Pure reading of a Knative Service's status. Conditions only count once the controller has seen
+ * this generation; Ready also requires the revision this spec names to be the latest ready one.
+ */
+export function serviceState(service: KubeObject | undefined): ServiceState {
+  if (!service) return { phase: 'pending', detail: 'Service not found' };
+  const status = statusOf(service);
+  const generation = service.metadata.generation as number | undefined;
+  if (generation !== undefined && status.observedGeneration !== generation) {
+    return {
+      phase: 'pending',
+      detail: `waiting for the Knative controller (generation ${generation})`,
+    };
+  }
+  const conditions = status.conditions ?? [];
+  const ready = conditions.find((c) => c.type === 'Ready');
+  const wanted = templateName(service);
+  if (ready?.status === 'True') {
+    if (wanted && status.latestReadyRevisionName !== wanted) {
+      return { phase: 'pending', detail: `revision ${wanted} not ready yet` };
+    }
+    return { phase: 'ready', revision: status.latestReadyRevisionName };
+  }
+  if (ready?.status === 'False') {
+    // Ready's own text is often generic; a failing sub-condition says more.
+    const cause =
+      conditions.find((c) => c.type !== 'Ready' && c.status === 'False' && c.message) ?? ready;
+    return {
+      phase: 'failed',
+      reason: ready.reason ?? cause.reason ?? 'NotReady',
+      message: cause.message ?? ready.message ?? '',
+      revision: status.latestCreatedRevisionName ?? wanted,
+    };
+  }
+  const detail = ready?.reason
+    ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}`
+    : 'Ready condition not set yet';
+  return { phase: 'pending', detail };
+}
+
+async function replicas(
+  client: ClusterClient,
+  fn: FunctionModel,
+  revision: string | undefined,
+): Promise<[number, number]> {
+  if (!revision) return [0, 0];
+  const object = await client.get(REVISION.apiVersion, REVISION.kind, fn.namespace, revision);
+  const status = (object?.status ?? {}) as { actualReplicas?: number; desiredReplicas?: number };
+  return [status.actualReplicas ?? 0, status.desiredReplicas ?? 0];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function waitOne(
+  client: ClusterClient,
+  fn: FunctionModel,
+  deadline: number,
+  progress: ProgressSink,
+): Promise<FunctionStatus> {
+  const base = { name: fn.name, namespace: fn.namespace };
+  let state: ServiceState = { phase: 'pending', detail: 'not checked yet' };
+  let service: KubeObject | undefined;
+  // Bounded by the deadline: at most timeoutMs / POLL_INTERVAL_MS rounds.
+  for (;;) {
+    service = await client.get(KSERVICE.apiVersion, KSERVICE.kind, fn.namespace, fn.name);
+    state = serviceState(service);
+    if (state.phase !== 'pending') break;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) break;
+    progress.update(`${fn.key}: ${state.detail}`);
+    await sleep(Math.min(POLL_INTERVAL_MS, remaining));
+  }
+
+  if (state.phase === 'ready') {
+    const [ready, desired] = await replicas(client, fn, state.revision);
+    return { ...base, ready: true, readyReplicas: ready, desiredReplicas: desired };
+  }
+  const revision =
+    state.phase === 'failed' ? state.revision : service ? templateName(service) : undefined;
+  const headline =
+    state.phase === 'failed'
+      ? `${state.reason}${state.message ? `: ${state.message}` : ''}`
+      : `not Ready before the timeout (${state.detail})`;
+  const pods = await diagnoseRevisionPods(client, fn, revision);
+  return {
+    ...base,
+    ready: false,
+    readyReplicas: 0,
+    desiredReplicas: 0,
+    problem: pods ? `${headline}\n${pods}` : headline,
+  };
+}
+
+export async function waitReady(
+  client: ClusterClient,
+  _model: ServiceModel,
+  functions: FunctionModel[],
+  options: { timeoutMs: number; progress: ProgressSink },
+): Promise<FunctionStatus[]> {
+  const deadline = Date.now() + options.timeoutMs;
+  return Promise.all(functions.map((fn) => waitOne(client, fn, deadline, options.progress)));
+}
+
+function triggerInfo(
+  fn: FunctionModel,
+  event: FunctionEvent,
+  url: string | undefined,
+): TriggerInfo {
+  const name = `${fn.name}-${event.name}`;
+  switch (event.kind) {
+    case 'http':
+      return event.customDomain
+        ? {
+            kind: 'DomainMapping',
+            name: event.customDomain,
+            detail: `${event.tls ? 'https' : 'http'}://${event.customDomain}`,
+          }
+        : { kind: 'http', name: event.name, detail: url ?? '(no URL yet)' };
+    case 'schedule':
+      return {
+        kind: 'PingSource',
+        name,
+        detail: event.timezone ? `${event.cron} (${event.timezone})` : event.cron,
+      };
+    case 'cloudEvent': {
+      const filter = Object.entries(event.filter).map(([k, v]) => `${k}=${v}`);
+      return {
+        kind: 'Trigger',
+        name,
+        detail: `broker ${event.broker}${filter.length ? `, ${filter.join(', ')}` : ''}`,
+      };
+    }
+    case 'kafkaSource':
+      return {
+        kind: 'KafkaSource',
+        name,
+        detail: `${event.topics.join(', ')} @ ${event.bootstrapServers.join(', ')}`,
+      };
+    case 'queue':
+      return { kind: 'unsupported', name, detail: `${event.queue} ${event.topic} (Kubeless only)` };
+  }
+}
+
+export async function describe(
+  client: ClusterClient,
+  _model: ServiceModel,
+  fn: FunctionModel,
+): Promise<FunctionInfo> {
+  const service = await client.get(KSERVICE.apiVersion, KSERVICE.kind, fn.namespace, fn.name);
+  const status = service ? statusOf(service) : {};
+  const state = serviceState(service);
+  const [readyReplicas, desiredReplicas] = await replicas(
+    client,
+    fn,
+    status.latestReadyRevisionName,
+  );
+  const specTraffic = (
+    (service?.spec as { traffic?: ServiceStatus['traffic'] } | undefined)?.traffic ?? []
+  ).map((t) => ({
+    ...t,
+    revisionName: t.revisionName ?? status.latestReadyRevisionName,
+  }));
+  // status.traffic is what the Route serves (with tag URLs); before the controller fills it, show the spec.
+  const traffic = (status.traffic?.length ? status.traffic : specTraffic).map((t) => ({
+    revision: t.revisionName ?? '(latest)',
+    percent: t.percent ?? 0,
+    ...(t.tag ? { tag: t.tag } : {}),
+    ...(t.url ? { url: t.url } : {}),
+    ...(t.latestRevision ? { latest: true } : {}),
+  }));
+  const problem = !service
+    ? 'not deployed'
+    : state.phase === 'failed'
+      ? `${state.reason}${state.message ? `: ${state.message}` : ''}`
+      : state.phase === 'pending'
+        ? state.detail
+        : undefined;
+  return {
+    name: fn.name,
+    namespace: fn.namespace,
+    ready: state.phase === 'ready',
+    readyReplicas,
+    desiredReplicas,
+    ...(problem ? { problem } : {}),
+    runtime: fn.runtime,
+    handler: fn.handler?.raw ?? fn.image ?? '',
+    triggers: fn.events.map((event) => triggerInfo(fn, event, status.url)),
+    ...(status.url ? { url: status.url } : {}),
+    ...(status.latestCreatedRevisionName
+      ? { latestCreatedRevision: status.latestCreatedRevisionName }
+      : {}),
+    ...(status.latestReadyRevisionName
+      ? { latestReadyRevision: status.latestReadyRevisionName }
+      : {}),
+    traffic:
+      traffic.length > 0
+        ? traffic
+        : status.latestReadyRevisionName
+          ? [{ revision: status.latestReadyRevisionName, percent: 100, latest: true }]
+          : [],
+  };
+}
+
+/**
+ * Through the API server proxy to the latest ready Revision's private Kubernetes Service
+ * (`<revision>-private`, port 80 "http"). Knative points that Service at the revision's pods'
+ * queue-proxy, which forwards to the user container; the route URL (ingress) is not needed.
+ */
+export async function proxyTarget(client: ClusterClient, fn: FunctionModel): Promise<ProxyTarget> {
+  const service = await client.get(KSERVICE.apiVersion, KSERVICE.kind, fn.namespace, fn.name);
+  if (!service) {
+    throw new UserError(
+      `${fn.key}: Knative Service ${fn.namespace}/${fn.name} not found on ${client.clusterName}; run \`serverless deploy\`.`,
+    );
+  }
+  const revision = statusOf(service).latestReadyRevisionName;
+  if (!revision) {
+    const state = serviceState(service);
+    const why =
+      state.phase === 'failed'
+        ? `${state.reason}: ${state.message}`
+        : state.phase === 'pending'
+          ? state.detail
+          : '';
+    throw new UserError(
+      `${fn.key}: Knative Service ${fn.namespace}/${fn.name} has no ready revision to invoke (${why}); ` +
+        'see `serverless info` and `serverless logs`.',
+    );
+  }
+  return { namespace: fn.namespace, service: `${revision}-private`, port: 80 };
+}

@@ -1,0 +1,189 @@
+// ServiceModel + artifacts → kubeless.io/v1beta1 objects (Kubeless 1.0.8 field names). Pure: the
+// same input always renders the same objects, which golden tests pin down.
+import type { KubeObject } from '../../cluster/types.js';
+import { LABELS, type FunctionEvent, type FunctionModel, type ServiceModel } from '../../model/types.js';
+import type { FunctionArtifact } from '../../packaging/types.js';
+
+export const KUBELESS_API_VERSION = 'kubeless.io/v1beta1';
+/** Name of the Service port, as `kubeless function deploy` names it. */
+export const KUBELESS_PORT_NAME = 'http-function-port';
+/** Kubeless' http-trigger controller default gateway (ingress class). */
+export const DEFAULT_INGRESS_CLASS = 'nginx';
+
+/** What the Kubeless controllers select on, plus this plugin's ownership labels. */
+export function kubelessLabels(model: ServiceModel, fn: FunctionModel): Record<string, string> {
+  return {
+    ...fn.labels,
+    ...model.commonLabels,
+    [LABELS.function]: fn.name,
+    'created-by': 'kubeless',
+    function: fn.name,
+  };
+}
+
+/** The Kubeless handler: `<module>.<export>`, module = bundled file name without extension. */
+export function kubelessHandler(fn: FunctionModel, artifact: FunctionArtifact): string {
+  const moduleName = artifact.moduleFileName.replace(/\.[^.]+$/, '');
+  return `${moduleName}.${fn.handler?.exportName ?? 'handler'}`;
+}
+
+/** Default ingress host of an http event without hostname (serverless-kubeless did the same). */
+export function defaultHostname(model: ServiceModel, fn: FunctionModel): string {
+  return `${fn.name}.${model.defaultDNSResolution ?? 'nip.io'}`;
+}
+
+export function renderKubeless(
+  model: ServiceModel,
+  artifacts: Map<string, FunctionArtifact>,
+  only?: FunctionModel[],
+): KubeObject[] {
+  const objects: KubeObject[] = [];
+  for (const fn of only ?? model.functions) {
+    const artifact = artifacts.get(fn.key);
+    if (!artifact) throw new Error(`renderKubeless: no artifact for function ${fn.key} (package it first)`);
+    objects.push(renderFunction(model, fn, artifact));
+    for (const event of fn.events) objects.push(renderTrigger(model, fn, event));
+  }
+  return objects;
+}
+
+function metadata(model: ServiceModel, fn: FunctionModel, name: string, annotations?: Record<string, string>): KubeObject['metadata'] {
+  const meta: KubeObject['metadata'] = { name, namespace: fn.namespace, labels: kubelessLabels(model, fn) };
+  if (annotations && Object.keys(annotations).length > 0) meta.annotations = annotations;
+  return meta;
+}
+
+function functionAnnotations(fn: FunctionModel): Record<string, string> {
+  const annotations = { ...fn.annotations };
+  if (fn.description !== undefined) annotations['serverless-k8s.io/description'] = fn.description;
+  return annotations;
+}
+
+function renderFunction(model: ServiceModel, fn: FunctionModel, artifact: FunctionArtifact): KubeObject {
+  const labels = kubelessLabels(model, fn);
+  const port = fn.port;
+  const spec: Record<string, unknown> = {
+    handler: kubelessHandler(fn, artifact),
+    runtime: fn.runtime,
+    timeout: String(fn.timeout),
+    deps: artifact.deps,
+    'function-content-type': 'base64+zip',
+    function: artifact.zip.toString('base64'),
+    checksum: artifact.checksum,
+    deployment: renderDeployment(fn, labels),
+    service: {
+      ports: [{ name: KUBELESS_PORT_NAME, port: fn.servicePort ?? port, protocol: 'TCP', targetPort: port }],
+      selector: { 'created-by': 'kubeless', function: fn.name },
+      type: 'ClusterIP',
+    },
+  };
+  if (fn.autoscaling) {
+    const { minReplicas, maxReplicas, cpuTargetPercent } = fn.autoscaling;
+    // Kubeless 1.0.8 decodes this into autoscaling/v2beta1 types (targetAverageUtilization).
+    spec.horizontalPodAutoscaler = {
+      apiVersion: 'autoscaling/v2beta1',
+      kind: 'HorizontalPodAutoscaler',
+      metadata: { name: fn.name, namespace: fn.namespace, labels },
+      spec: {
+        scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: fn.name },
+        minReplicas,
+        maxReplicas,
+        ...(cpuTargetPercent !== undefined
+          ? { metrics: [{ type: 'Resource', resource: { name: 'cpu', targetAverageUtilization: cpuTargetPercent } }] }
+          : {}),
+      },
+    };
+  }
+  return {
+    apiVersion: KUBELESS_API_VERSION,
+    kind: 'Function',
+    metadata: metadata(model, fn, fn.name, functionAnnotations(fn)),
+    spec,
+  };
+}
+
+/**
+ * The Deployment template the Kubeless controller merges into the Deployment it creates. The
+ * controller adds the runtime image, FUNC_* variables and the code volume itself.
+ */
+function renderDeployment(fn: FunctionModel, labels: Record<string, string>): Record<string, unknown> {
+  const container: Record<string, unknown> = { name: fn.name };
+  if (fn.image !== undefined) container.image = fn.image;
+  if (fn.environment.length > 0) container.env = fn.environment;
+  if (fn.envFrom.length > 0) container.envFrom = fn.envFrom;
+  const resources: Record<string, string> = {};
+  if (fn.memorySize !== undefined) resources.memory = fn.memorySize;
+  if (fn.cpu !== undefined) resources.cpu = fn.cpu;
+  if (Object.keys(resources).length > 0) container.resources = { limits: resources, requests: { ...resources } };
+
+  const volumes: Record<string, unknown>[] = [];
+  const volumeMounts: Record<string, unknown>[] = [];
+  for (const secret of fn.secrets) {
+    volumes.push({ name: `${secret}-vol`, secret: { secretName: secret } });
+    volumeMounts.push({ name: `${secret}-vol`, mountPath: `/${secret}` });
+  }
+  for (const configMap of fn.configMaps) {
+    volumes.push({ name: `${configMap}-vol`, configMap: { name: configMap } });
+    volumeMounts.push({ name: `${configMap}-vol`, mountPath: `/${configMap}` });
+  }
+  volumes.push(...fn.volumes);
+  volumeMounts.push(...fn.volumeMounts);
+  if (volumeMounts.length > 0) container.volumeMounts = volumeMounts;
+
+  const podSpec: Record<string, unknown> = { containers: [container] };
+  if (volumes.length > 0) podSpec.volumes = volumes;
+  if (fn.affinity !== undefined) podSpec.affinity = fn.affinity;
+  if (fn.tolerations.length > 0) podSpec.tolerations = fn.tolerations;
+  if (Object.keys(fn.nodeSelector).length > 0) podSpec.nodeSelector = fn.nodeSelector;
+  if (fn.serviceAccountName !== undefined) podSpec.serviceAccountName = fn.serviceAccountName;
+  if (fn.imagePullSecrets.length > 0) podSpec.imagePullSecrets = fn.imagePullSecrets.map((name) => ({ name }));
+
+  const podMetadata: Record<string, unknown> = { labels };
+  if (Object.keys(fn.annotations).length > 0) podMetadata.annotations = fn.annotations;
+  const deploymentSpec: Record<string, unknown> = { template: { metadata: podMetadata, spec: podSpec } };
+  // With an HPA the replica count is the autoscaler's; a fixed one would fight it on every apply.
+  if (fn.replicas !== undefined && !fn.autoscaling) deploymentSpec.replicas = fn.replicas;
+  return { metadata: { labels }, spec: deploymentSpec };
+}
+
+function renderTrigger(model: ServiceModel, fn: FunctionModel, event: FunctionEvent): KubeObject {
+  switch (event.kind) {
+    case 'http': {
+      const spec: Record<string, unknown> = {
+        'function-name': fn.name,
+        'host-name': event.hostname ?? model.hostname ?? defaultHostname(model, fn),
+        // Kubeless prefixes the ingress path with '/' itself.
+        path: event.path.replace(/^\/+/, ''),
+        gateway: model.ingress.class ?? DEFAULT_INGRESS_CLASS,
+        tls: event.tls ?? false,
+        'cors-enable': event.cors ?? false,
+      };
+      if (event.tlsSecretName !== undefined) spec['tls-secret'] = event.tlsSecretName;
+      if (event.basicAuthSecret !== undefined) spec['basic-auth-secret'] = event.basicAuthSecret;
+      return {
+        apiVersion: KUBELESS_API_VERSION,
+        kind: 'HTTPTrigger',
+        metadata: metadata(model, fn, event.name, model.ingress.additionalAnnotations),
+        spec,
+      };
+    }
+    case 'schedule': {
+      const spec: Record<string, unknown> = { schedule: event.cron, 'function-name': fn.name };
+      if (event.payload !== undefined) spec.payload = event.payload;
+      return { apiVersion: KUBELESS_API_VERSION, kind: 'CronJobTrigger', metadata: metadata(model, fn, event.name), spec };
+    }
+    case 'queue':
+      return {
+        apiVersion: KUBELESS_API_VERSION,
+        kind: event.queue === 'kafka' ? 'KafkaTrigger' : 'NATSTrigger',
+        metadata: metadata(model, fn, event.name),
+        spec: {
+          functionSelector: { matchLabels: { 'created-by': 'kubeless', function: fn.name } },
+          topic: event.topic,
+        },
+      };
+    default:
+      // normalize() rejects knative events for provider kubeless.
+      throw new Error(`renderKubeless: ${event.kind} events are not supported by Kubeless`);
+  }
+}
