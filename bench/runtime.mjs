@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -41,7 +42,12 @@ const contenders = [
     name: 'faas-js-runtime',
     key: 'faas',
     command: (port) => [
-      [join(root, 'node_modules/faas-js-runtime/bin/cli.js'), join(lib, 'faas-echo.cjs'), '--port', String(port)],
+      [
+        join(root, 'node_modules/faas-js-runtime/bin/cli.js'),
+        join(lib, 'faas-echo.cjs'),
+        '--port',
+        String(port),
+      ],
       { FUNC_LOG_LEVEL: 'warn' },
     ],
   },
@@ -61,7 +67,14 @@ function freePort() {
 function echoOnce(port) {
   return new Promise((resolve) => {
     const req = request(
-      { host: '127.0.0.1', port, method: 'POST', path: '/', headers: { 'content-type': 'application/json' }, agent: false },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/',
+        headers: { 'content-type': 'application/json' },
+        agent: false,
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode));
@@ -83,7 +96,8 @@ async function launch(contender) {
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   for (let attempt = 0; attempt < 4000; attempt++) {
-    if (child.exitCode !== null) throw new Error(`${contender.name} exited early (${child.exitCode})`);
+    if (child.exitCode !== null)
+      throw new Error(`${contender.name} exited early (${child.exitCode})`);
     if ((await echoOnce(port)) === 200) {
       return { child, port, exited, coldStartMs: performance.now() - startedAt };
     }
@@ -147,10 +161,16 @@ for (let round = 1; round <= rounds; round++) {
 
 const metrics = ['rps', 'p50', 'p99', 'coldStartMs', 'peakRssMb', 'cpuUsPerRequest', 'errors'];
 const medians = Object.fromEntries(
-  contenders.map((c) => [c.key, Object.fromEntries(metrics.map((m) => [m, median(runs[c.key].map((r) => r[m]))]))]),
+  contenders.map((c) => [
+    c.key,
+    Object.fromEntries(metrics.map((m) => [m, median(runs[c.key].map((r) => r[m]))])),
+  ]),
 );
 const ratios = Object.fromEntries(
-  contenders.map((c) => [c.key, Object.fromEntries(metrics.slice(0, 6).map((m) => [m, medians[c.key][m] / medians.bare[m]]))]),
+  contenders.map((c) => [
+    c.key,
+    Object.fromEntries(metrics.slice(0, 6).map((m) => [m, medians[c.key][m] / medians.bare[m]])),
+  ]),
 );
 
 const rows = contenders.map((c) => {
@@ -167,14 +187,21 @@ const rows = contenders.map((c) => {
     errors: m.errors,
   };
 });
-console.log(`\nMedians of ${rounds} interleaved rounds, ${duration}s at ${connections} connections (ratio to bare):`);
+console.log(
+  `\nMedians of ${rounds} interleaved rounds, ${duration}s at ${connections} connections (ratio to bare):`,
+);
 console.table(rows);
 
 const ours = ratios.runtime;
 const verdicts = [
   ['req/s', ours.rps >= TARGETS.rps, `≥ ${TARGETS.rps}× bare`, ours.rps],
   ['p99', ours.p99 <= TARGETS.p99, `≤ ${TARGETS.p99}× bare`, ours.p99],
-  ['cold start', ours.coldStartMs <= TARGETS.coldStart, `≤ ${TARGETS.coldStart}× bare`, ours.coldStartMs],
+  [
+    'cold start',
+    ours.coldStartMs <= TARGETS.coldStart,
+    `≤ ${TARGETS.coldStart}× bare`,
+    ours.coldStartMs,
+  ],
   ['peak RSS', ours.peakRssMb <= TARGETS.peakRss, `≤ ${TARGETS.peakRss}× bare`, ours.peakRssMb],
 ];
 for (const [name, ok, target, ratio] of verdicts) {
@@ -187,7 +214,18 @@ const file = join(resultsDir, `runtime-${new Date().toISOString().replace(/[:.]/
 writeFileSync(
   file,
   JSON.stringify(
-    { date: new Date().toISOString(), node: process.version, rounds, duration, connections, body: BODY, runs, medians, ratios, targets: TARGETS },
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      rounds,
+      duration,
+      connections,
+      body: BODY,
+      runs,
+      medians,
+      ratios,
+      targets: TARGETS,
+    },
     null,
     2,
   ),

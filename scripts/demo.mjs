@@ -32,20 +32,38 @@ const workDir = mkdtempSync(join(tmpdir(), 'sk8s-demo-'));
 let child;
 try {
   const bundle = join(workDir, 'handler.cjs');
-  await build({ entryPoints: [handlerSource], bundle: true, platform: 'node', target: 'node20', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+  await build({
+    entryPoints: [handlerSource],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    outfile: bundle,
+    logLevel: 'warning',
+  });
 
   const port = await freePort();
   console.log(`$ serverless-k8s-runtime ${bundle} --handler hello --port ${port} --host 127.0.0.1`);
-  child = spawn(process.execPath, [bin, bundle, '--handler', 'hello', '--port', String(port), '--host', '127.0.0.1'], {
-    stdio: ['ignore', 'inherit', 'inherit'],
-  });
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  child = spawn(
+    process.execPath,
+    [bin, bundle, '--handler', 'hello', '--port', String(port), '--host', '127.0.0.1'],
+    {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const exited = new Promise((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
 
   const base = `http://127.0.0.1:${port}`;
   let ready = false;
   for (let attempt = 0; attempt < 200 && !ready; attempt++) {
-    if (child.exitCode !== null) throw new Error(`the runtime exited early with code ${child.exitCode}`);
-    ready = await fetch(`${base}/health/readiness`).then((r) => r.ok, () => false);
+    if (child.exitCode !== null)
+      throw new Error(`the runtime exited early with code ${child.exitCode}`);
+    ready = await fetch(`${base}/health/readiness`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
   }
   if (!ready) throw new Error('the runtime did not become ready within 10 s');
@@ -64,7 +82,8 @@ try {
 
   child.kill('SIGTERM');
   const { code, signal } = await exited;
-  if (code !== 0) throw new Error(`the runtime exited with ${code ?? signal} after SIGTERM, expected 0`);
+  if (code !== 0)
+    throw new Error(`the runtime exited with ${code ?? signal} after SIGTERM, expected 0`);
   console.log('runtime drained and exited 0');
 } catch (error) {
   if (child && child.exitCode === null) child.kill('SIGKILL');

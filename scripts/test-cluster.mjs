@@ -329,6 +329,8 @@ async function up() {
       `--service-account-key-file=${paths.saCrt}`,
       `--service-account-signing-key-file=${paths.saKey}`,
       '--service-cluster-ip-range=10.96.0.0/16',
+      // The default reconciler tries to publish 127.0.0.1 as the kubernetes Service endpoint and fails every 10 s.
+      '--endpoint-reconciler-type=none',
     ],
     paths.apiserverLog,
     paths.apiserverPid,

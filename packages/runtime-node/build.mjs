@@ -21,8 +21,18 @@ const common = {
 };
 
 await Promise.all([
-  build({ ...common, entryPoints: [join(here, 'src/index.ts')], format: 'esm', outfile: join(dist, 'index.js') }),
-  build({ ...common, entryPoints: [join(here, 'src/index.ts')], format: 'cjs', outfile: join(dist, 'index.cjs') }),
+  build({
+    ...common,
+    entryPoints: [join(here, 'src/index.ts')],
+    format: 'esm',
+    outfile: join(dist, 'index.js'),
+  }),
+  build({
+    ...common,
+    entryPoints: [join(here, 'src/index.ts')],
+    format: 'cjs',
+    outfile: join(dist, 'index.cjs'),
+  }),
   build({
     ...common,
     entryPoints: [join(here, 'src/cli.ts')],
@@ -35,7 +45,7 @@ await Promise.all([
 chmodSync(join(dist, 'cli.js'), 0o755);
 
 const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
-execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.json'), '--emitDeclarationOnly'], {
+execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.build.json'), '--emitDeclarationOnly'], {
   stdio: 'inherit',
 });
 

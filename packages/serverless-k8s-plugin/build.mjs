@@ -19,7 +19,14 @@ await build({
   format: 'cjs',
   target: 'node20',
   sourcemap: true,
-  external: ['@kubernetes/client-node', '@serverless-k8s/runtime', 'esbuild', 'archiver', 'js-yaml', 'serverless'],
+  external: [
+    '@kubernetes/client-node',
+    '@serverless-k8s/runtime',
+    'esbuild',
+    'archiver',
+    'js-yaml',
+    'serverless',
+  ],
   // The framework reads `module.exports` as the plugin class.
   footer: { js: 'module.exports = module.exports.default ?? module.exports;' },
   logLevel: 'warning',

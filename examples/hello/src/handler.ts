@@ -11,7 +11,8 @@ export interface Reply {
 
 /** POST {"name": "Ada"} → {"message": "Hello, Ada!", …}; without a name it greets the world. */
 export const hello: Handler<Greeting, Reply> = (event, context) => {
-  const name = typeof event.data?.name === 'string' && event.data.name !== '' ? event.data.name : 'world';
+  const name =
+    typeof event.data?.name === 'string' && event.data.name !== '' ? event.data.name : 'world';
   context.log.debug('greeting', { name });
   return { message: `Hello, ${name}!`, function: context['function-name'] };
 };

@@ -17,21 +17,24 @@ function fail(message: string, exitCode: number): never {
 function numberFlag(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const value = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(value)) fail(`--${name} expects a number, got '${raw}'.\n${USAGE}`, 2);
+  if (raw.trim() === '' || !Number.isFinite(value))
+    fail(`--${name} expects a number, got '${raw}'.\n${USAGE}`, 2);
   return value;
 }
 
 async function main(): Promise<void> {
-  let parsed: ReturnType<typeof parseArgs<{
-    options: {
-      handler: { type: 'string' };
-      port: { type: 'string' };
-      timeout: { type: 'string' };
-      host: { type: 'string' };
-      help: { type: 'boolean'; short: 'h' };
-    };
-    allowPositionals: true;
-  }>>;
+  let parsed: ReturnType<
+    typeof parseArgs<{
+      options: {
+        handler: { type: 'string' };
+        port: { type: 'string' };
+        timeout: { type: 'string' };
+        host: { type: 'string' };
+        help: { type: 'boolean'; short: 'h' };
+      };
+      allowPositionals: true;
+    }>
+  >;
   try {
     parsed = parseArgs({
       options: {
@@ -51,7 +54,8 @@ async function main(): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
-  if (positionals.length > 1) fail(`expected one module file, got ${positionals.length}.\n${USAGE}`, 2);
+  if (positionals.length > 1)
+    fail(`expected one module file, got ${positionals.length}.\n${USAGE}`, 2);
   try {
     const handle = await start({
       module: positionals[0],

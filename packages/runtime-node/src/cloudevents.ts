@@ -10,8 +10,8 @@ export type CloudEventMode = 'binary' | 'structured' | 'batch';
 // never pay for the SDK.
 let sdk: Promise<CloudEventsModule> | undefined;
 function loadSdk(): Promise<CloudEventsModule> {
-  sdk ??= import('cloudevents').then(
-    (mod) => ((mod as { HTTP?: unknown }).HTTP ? mod : (mod as { default: CloudEventsModule }).default),
+  sdk ??= import('cloudevents').then((mod) =>
+    (mod as { HTTP?: unknown }).HTTP ? mod : (mod as { default: CloudEventsModule }).default,
   );
   return sdk;
 }
@@ -38,7 +38,10 @@ export async function parseCloudEvent(
   data: unknown,
 ): Promise<CloudEvent<unknown>> {
   if (mode === 'batch') {
-    throw new RequestError(400, 'Batched CloudEvents are not supported; send one event per request');
+    throw new RequestError(
+      400,
+      'Batched CloudEvents are not supported; send one event per request',
+    );
   }
   const { HTTP } = await loadSdk();
   try {
@@ -50,14 +53,34 @@ export async function parseCloudEvent(
       const event = HTTP.toEvent({
         headers: { 'content-type': 'application/cloudevents+json' },
         body: data,
-      });
-      return event as CloudEvent<unknown>;
+      }) as CloudEvent<unknown>;
+      return checked(event);
     }
-    const event = HTTP.toEvent({ headers: headers as Record<string, string>, body: data });
-    return event as CloudEvent<unknown>;
+    const event = HTTP.toEvent({
+      headers: headers as Record<string, string>,
+      body: data,
+    }) as CloudEvent<unknown>;
+    return checked(event);
   } catch (error) {
     throw new RequestError(400, `Invalid CloudEvent: ${(error as Error).message}`);
   }
+}
+
+/** The SDK's HTTP parser builds events unchecked; enforce the spec's required attributes. */
+function checked(event: CloudEvent<unknown>): CloudEvent<unknown> {
+  if (event.specversion === '1.0') {
+    event.validate();
+    return event;
+  }
+  if (event.specversion === '0.3') {
+    for (const attribute of ['id', 'type', 'source'] as const) {
+      if (typeof event[attribute] !== 'string' || event[attribute] === '') {
+        throw new Error(`missing required attribute '${attribute}'`);
+      }
+    }
+    return event;
+  }
+  throw new Error(`unsupported specversion '${String(event.specversion)}' (use 1.0 or 0.3)`);
 }
 
 /** A CloudEvent instance returned by a handler (from any copy of the SDK), not a plain object. */
@@ -84,7 +107,8 @@ export async function toBinaryMessage(
   let payload: string | Buffer;
   if (body === undefined || body === null) payload = '';
   else if (typeof body === 'string') payload = body;
-  else if (body instanceof Uint8Array) payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  else if (body instanceof Uint8Array)
+    payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   else payload = JSON.stringify(body);
   return { headers: message.headers as OutgoingHttpHeaders, body: payload };
 }

@@ -1,9 +1,14 @@
-import { createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
+import {
+  createServer,
+  request,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from 'node:http';
 import { resolveSettings, type Env } from './config.js';
 import { createLogger } from './logger.js';
 import { memorySocketPair } from './memory-socket.js';
 import { Runtime } from './server.js';
-import type { Handler, Logger } from './types.js';
+import type { AnyHandler, Logger } from './types.js';
 
 /** A request-like input for invokeHandler. */
 export interface InvokeInput {
@@ -48,7 +53,7 @@ function pathWithQuery(path: string, query: InvokeInput['query']): string {
  * event/context, deadline, response mapping), over an in-memory connection instead of a socket.
  */
 export async function invokeHandler(
-  handler: Handler,
+  handler: AnyHandler,
   input: InvokeInput = {},
   options: InvokeOptions = {},
 ): Promise<InvokeResult> {
@@ -63,7 +68,8 @@ export async function invokeHandler(
   const body = input.body;
   if (body === undefined) payload = undefined;
   else if (typeof body === 'string') payload = Buffer.from(body, 'utf8');
-  else if (body instanceof Uint8Array) payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  else if (body instanceof Uint8Array)
+    payload = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   else {
     payload = Buffer.from(JSON.stringify(body), 'utf8');
     if (!hasContentType) headers['content-type'] = 'application/json';

@@ -1,11 +1,16 @@
-import { STATUS_CODES, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import {
+  STATUS_CODES,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from 'node:http';
 import { inspect } from 'node:util';
 import { decodeBody, mediaType, RequestError } from './body.js';
 import { cloudEventMode, isCloudEvent, parseCloudEvent, toBinaryMessage } from './cloudevents.js';
 import type { RuntimeSettings } from './config.js';
 import type { Metrics, Series } from './metrics.js';
 import { isStructuredResponse } from './response.js';
-import type { Context, Event, Handler, Logger } from './types.js';
+import type { AnyHandler, Context, Event, Handler, Logger } from './types.js';
 
 const JSON_TYPE = 'application/json';
 const TEXT_TYPE = 'text/plain; charset=utf-8';
@@ -48,14 +53,30 @@ class InvocationContext implements Context {
 }
 
 /** The status, client-visible message and extra headers an error maps to. */
-function describeFailure(error: unknown): { status: number; message: string; headers?: OutgoingHttpHeaders } {
+function describeFailure(error: unknown): {
+  status: number;
+  message: string;
+  headers?: OutgoingHttpHeaders;
+} {
   if (typeof error === 'object' && error !== null) {
-    const candidate = error as { statusCode?: unknown; status?: unknown; expose?: unknown; message?: unknown; headers?: unknown };
+    const candidate = error as {
+      statusCode?: unknown;
+      status?: unknown;
+      expose?: unknown;
+      message?: unknown;
+      headers?: unknown;
+    };
     const code = typeof candidate.statusCode === 'number' ? candidate.statusCode : candidate.status;
     if (typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599) {
       const expose = typeof candidate.expose === 'boolean' ? candidate.expose : code < 500;
-      const message = expose && typeof candidate.message === 'string' ? candidate.message : STATUS_CODES[code] ?? 'Error';
-      const headers = typeof candidate.headers === 'object' && candidate.headers !== null ? (candidate.headers as OutgoingHttpHeaders) : undefined;
+      const message =
+        expose && typeof candidate.message === 'string'
+          ? candidate.message
+          : (STATUS_CODES[code] ?? 'Error');
+      const headers =
+        typeof candidate.headers === 'object' && candidate.headers !== null
+          ? (candidate.headers as OutgoingHttpHeaders)
+          : undefined;
       return headers ? { status: code, message, headers } : { status: code, message };
     }
   }
@@ -63,20 +84,25 @@ function describeFailure(error: unknown): { status: number; message: string; hea
 }
 
 function stackOf(error: unknown): string {
-  return error instanceof Error ? (error.stack ?? String(error)) : `non-Error value thrown: ${inspect(error)}`;
+  return error instanceof Error
+    ? (error.stack ?? String(error))
+    : `non-Error value thrown: ${inspect(error)}`;
 }
 
 /** Event/context construction, deadline and result mapping, shared by the server and invokeHandler. */
 export class Invoker {
   private readonly timeoutMs: number;
 
+  private readonly handler: Handler;
+
   constructor(
-    private readonly handler: Handler,
+    handler: AnyHandler,
     private readonly settings: RuntimeSettings,
     private readonly metrics: Metrics,
     private readonly log: Logger,
   ) {
     this.timeoutMs = settings.timeout * 1000;
+    this.handler = handler as Handler;
   }
 
   /** Runs the handler for a request whose body has been read (`undefined` = no body framed). */
@@ -90,7 +116,12 @@ export class Invoker {
       this.sendRequestError(res, error as RequestError);
       return;
     }
-    const type = contentType === undefined ? '' : contentType === JSON_TYPE ? JSON_TYPE : mediaType(contentType);
+    const type =
+      contentType === undefined
+        ? ''
+        : contentType === JSON_TYPE
+          ? JSON_TYPE
+          : mediaType(contentType);
     const mode = cloudEventMode(headers, type);
     if (mode === undefined) {
       const event: Event = {
@@ -132,7 +163,11 @@ export class Invoker {
       this.fail(res, series, started, error);
       return;
     }
-    if (typeof result === 'object' && result !== null && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (
+      typeof result === 'object' &&
+      result !== null &&
+      typeof (result as PromiseLike<unknown>).then === 'function'
+    ) {
       this.awaitResult(res, series, started, context, result as PromiseLike<unknown>);
       return;
     }
@@ -222,7 +257,9 @@ export class Invoker {
           break;
         case 'object':
           if (body instanceof Uint8Array) {
-            payload = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+            payload = Buffer.isBuffer(body)
+              ? body
+              : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
             type = BYTES_TYPE;
             break;
           }
@@ -235,7 +272,9 @@ export class Invoker {
           type = JSON_TYPE;
           break;
         default:
-          throw new TypeError(`handler returned a ${typeof body}, which has no HTTP representation`);
+          throw new TypeError(
+            `handler returned a ${typeof body}, which has no HTTP representation`,
+          );
       }
     } catch (error) {
       this.fail(res, series, started, error);
@@ -243,13 +282,13 @@ export class Invoker {
     }
     series.observe((performance.now() - started) / 1000);
     if (headers !== undefined) {
-      res.statusCode = status;
-      for (const name of Object.keys(headers)) {
-        const value = headers[name];
-        if (value !== undefined) res.setHeader(name, value);
-      }
-      if (type !== '' && !res.hasHeader('content-type')) res.setHeader('Content-Type', type);
-      res.end(payload);
+      const typed = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
+      writeResponse(
+        res,
+        status,
+        type === '' || typed ? headers : { 'Content-Type': type, ...headers },
+        payload,
+      );
       return;
     }
     if (type === '') {
@@ -257,7 +296,9 @@ export class Invoker {
       res.end();
       return;
     }
-    res.writeHead(status, { 'Content-Type': type });
+    // Headers stay unsent until end(), so Node adds Content-Length instead of chunking.
+    res.statusCode = status;
+    res.setHeader('Content-Type', type);
     res.end(payload);
   }
 
@@ -265,8 +306,13 @@ export class Invoker {
     series.failures++;
     series.observe((performance.now() - started) / 1000);
     const failure = describeFailure(error);
-    if (failure.status >= 500) this.log.error('Function failed to execute', { error: stackOf(error) });
-    else this.log.warn('Function rejected the request', { status: failure.status, error: failure.message });
+    if (failure.status >= 500)
+      this.log.error('Function failed to execute', { error: stackOf(error) });
+    else
+      this.log.warn('Function rejected the request', {
+        status: failure.status,
+        error: failure.message,
+      });
     if (res.headersSent) {
       // Part of a streamed response is out: cutting the connection is the only honest signal.
       res.destroy();
@@ -274,10 +320,20 @@ export class Invoker {
     }
     const body: Record<string, unknown> = { error: failure.message };
     if (this.settings.debug) body.stack = stackOf(error);
-    writeResponse(res, failure.status, { ...failure.headers, 'Content-Type': JSON_TYPE }, JSON.stringify(body));
+    writeResponse(
+      res,
+      failure.status,
+      { ...failure.headers, 'Content-Type': JSON_TYPE },
+      JSON.stringify(body),
+    );
   }
 
-  private timedOut(res: ServerResponse, series: Series, started: number, context: InvocationContext): void {
+  private timedOut(
+    res: ServerResponse,
+    series: Series,
+    started: number,
+    context: InvocationContext,
+  ): void {
     series.failures++;
     series.observe((performance.now() - started) / 1000);
     const message = `Function timed out after ${this.settings.timeout}s (FUNC_TIMEOUT)`;
@@ -299,12 +355,26 @@ export class Invoker {
     const status = (error as RequestError).statusCode;
     // After a refused body the rest of it is unread: close rather than reuse the connection.
     if (status === 413) res.shouldKeepAlive = false;
-    writeResponse(res, status, { 'Content-Type': JSON_TYPE }, JSON.stringify({ error: error.message }));
+    writeResponse(
+      res,
+      status,
+      { 'Content-Type': JSON_TYPE },
+      JSON.stringify({ error: error.message }),
+    );
   }
 }
 
-function writeResponse(res: ServerResponse, status: number, headers: OutgoingHttpHeaders, body: string | Buffer): void {
+function writeResponse(
+  res: ServerResponse,
+  status: number,
+  headers: OutgoingHttpHeaders,
+  body: string | Buffer,
+): void {
   if (res.destroyed || res.writableEnded) return;
-  res.writeHead(status, headers);
+  res.statusCode = status;
+  for (const name of Object.keys(headers)) {
+    const value = headers[name];
+    if (value !== undefined) res.setHeader(name, value);
+  }
   res.end(body);
 }

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ConfigError, type Env } from './config.js';
-import type { FunctionModule, Handler } from './types.js';
+import type { AnyHandler, FunctionModule } from './types.js';
 
 /** Where Kubeless mounts function code; KUBELESS_INSTALL_VOLUME overrides it. */
 const KUBELESS_DIR = '/kubeless';
@@ -12,7 +12,11 @@ const KUBELESS_DIR = '/kubeless';
  * The function's module file: the explicit path if given, else Kubeless's
  * `<KUBELESS_INSTALL_VOLUME or /kubeless>/<MOD_NAME>.js` (also `.cjs`/`.mjs`).
  */
-export function resolveModulePath(explicitPath: string | undefined, env: Env, cwd = process.cwd()): string {
+export function resolveModulePath(
+  explicitPath: string | undefined,
+  env: Env,
+  cwd = process.cwd(),
+): string {
   if (explicitPath) {
     const file = resolve(cwd, explicitPath);
     if (!existsSync(file)) {
@@ -60,7 +64,10 @@ function isEsmFile(file: string): boolean {
   return false;
 }
 
-function pickFunction(source: unknown, name: string): ((...args: unknown[]) => unknown) | undefined {
+function pickFunction(
+  source: unknown,
+  name: string,
+): ((...args: unknown[]) => unknown) | undefined {
   if ((typeof source === 'object' || typeof source === 'function') && source !== null) {
     const value = (source as Record<string, unknown>)[name];
     if (typeof value === 'function') return value as (...args: unknown[]) => unknown;
@@ -73,7 +80,10 @@ function pickFunction(source: unknown, name: string): ((...args: unknown[]) => u
  * `handlerName` (FUNC_HANDLER), plus optional `init` and `shutdown` exports. A CommonJS module that
  * exports a single function is that handler, as in Kubeless.
  */
-export async function loadFunction(modulePath: string, handlerName: string): Promise<FunctionModule> {
+export async function loadFunction(
+  modulePath: string,
+  handlerName: string,
+): Promise<FunctionModule> {
   const file = resolve(modulePath);
   let exportsObject: unknown;
   try {
@@ -81,7 +91,9 @@ export async function loadFunction(modulePath: string, handlerName: string): Pro
       const namespace = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
       // An ESM namespace of a CommonJS-shaped default export: look inside the default too.
       exportsObject =
-        handlerName in namespace || typeof namespace.default !== 'object' ? namespace : namespace.default;
+        handlerName in namespace || typeof namespace.default !== 'object'
+          ? namespace
+          : namespace.default;
     } else {
       exportsObject = createRequire(file)(file);
     }
@@ -102,7 +114,7 @@ export async function loadFunction(modulePath: string, handlerName: string): Pro
         'set FUNC_HANDLER or --handler to the handler export.',
     );
   }
-  const loaded: FunctionModule = { handler: handler as Handler };
+  const loaded: FunctionModule = { handler: handler as AnyHandler };
   const init = pickFunction(exportsObject, 'init');
   const shutdown = pickFunction(exportsObject, 'shutdown');
   if (init && init !== handler) loaded.init = init;

@@ -16,7 +16,11 @@ export class MemorySocket extends Duplex {
     // Data is pushed by the peer's _write.
   }
 
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+  override _write(
+    chunk: Buffer,
+    _encoding: BufferEncoding,
+    callback: (error?: Error | null) => void,
+  ): void {
     this.peer?.push(chunk);
     callback();
   }

@@ -70,7 +70,8 @@ export class Metrics {
       '# HELP function_calls_total Number of calls to user function',
       '# TYPE function_calls_total counter',
     );
-    for (const s of this.series.values()) out.push(`function_calls_total{${s.labelText}} ${s.calls}`);
+    for (const s of this.series.values())
+      out.push(`function_calls_total{${s.labelText}} ${s.calls}`);
     out.push(
       '# HELP function_failures_total Number of exceptions in user function',
       '# TYPE function_failures_total counter',
@@ -86,7 +87,9 @@ export class Metrics {
       let cumulative = 0;
       for (let i = 0; i < BUCKETS.length; i++) {
         cumulative += s.bucketCounts[i]!;
-        out.push(`function_duration_seconds_bucket{${s.labelText},le="${BUCKETS[i]}"} ${cumulative}`);
+        out.push(
+          `function_duration_seconds_bucket{${s.labelText},le="${BUCKETS[i]}"} ${cumulative}`,
+        );
       }
       out.push(
         `function_duration_seconds_bucket{${s.labelText},le="+Inf"} ${s.observed}`,

@@ -1,12 +1,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { hasBody, readBody, type RequestError } from './body.js';
-import { resolveSettings, type Env, type RuntimeSettings, type SettingsOverrides } from './config.js';
+import {
+  resolveSettings,
+  type Env,
+  type RuntimeSettings,
+  type SettingsOverrides,
+} from './config.js';
 import { answerRuntimeEndpoint, type Lifecycle } from './health.js';
 import { Invoker } from './invoke.js';
 import { loadFunction, resolveModulePath } from './loader.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
-import type { FunctionModule, Handler, Logger } from './types.js';
+import type { AnyHandler, FunctionModule, Logger } from './types.js';
 
 /** The request pipeline for one loaded function, independent of any socket. */
 export class Runtime {
@@ -40,7 +45,8 @@ export class Runtime {
     const lifecycle = this.lifecycle;
     if (lifecycle.draining) res.shouldKeepAlive = false;
     const method = req.method;
-    if (method === 'GET' && answerRuntimeEndpoint(req.url ?? '/', res, lifecycle, this.metrics)) return;
+    if (method === 'GET' && answerRuntimeEndpoint(req.url ?? '/', res, lifecycle, this.metrics))
+      return;
     if (this.settings.cors) {
       res.setHeader('Access-Control-Allow-Origin', '*');
       if (method === 'OPTIONS') {
@@ -85,7 +91,7 @@ export interface StartOptions extends SettingsOverrides {
   /** Path to the function module (CommonJS or ESM); else MOD_NAME as Kubeless. */
   module?: string;
   /** A handler (or handler plus init/shutdown) to serve instead of loading a module. */
-  handler?: Handler | FunctionModule;
+  handler?: AnyHandler | FunctionModule;
   /** Environment to read the Kubeless variables from (default process.env). */
   env?: Env;
   /** Drain and exit(0) on SIGTERM/SIGINT (the CLI sets this). */
@@ -193,7 +199,10 @@ async function drain(server: Server, runtime: Runtime): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // Keep-alive connections become idle as their in-flight request ends; close them as they do.
   const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  const deadline = setTimeout(() => server.closeAllConnections(), runtime.settings.gracePeriod * 1000);
+  const deadline = setTimeout(
+    () => server.closeAllConnections(),
+    runtime.settings.gracePeriod * 1000,
+  );
   try {
     await closed;
   } finally {
@@ -204,7 +213,9 @@ async function drain(server: Server, runtime: Runtime): Promise<void> {
     try {
       await runtime.fn.shutdown();
     } catch (error) {
-      runtime.log.error('shutdown() failed', { error: error instanceof Error ? error.stack : String(error) });
+      runtime.log.error('shutdown() failed', {
+        error: error instanceof Error ? error.stack : String(error),
+      });
     }
   }
 }

@@ -50,9 +50,14 @@ export type Handler<TData = unknown, TResult = unknown> = (
   context: Context,
 ) => TResult | Promise<TResult>;
 
+/** A handler of any data and result type (what the runtime accepts). */
+// `never` data: a handler declared for specific data still fits, since every handler must accept
+// what the request decodes to; the runtime cannot check that statically.
+export type AnyHandler = Handler<never, unknown>;
+
 /** A loaded function: the handler plus the optional lifecycle hooks its module exports. */
 export interface FunctionModule {
-  handler: Handler;
+  handler: AnyHandler;
   /** Awaited before the runtime reports ready. */
   init?: () => unknown;
   /** Awaited on SIGTERM/SIGINT after in-flight requests drained. */

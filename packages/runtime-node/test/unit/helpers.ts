@@ -27,7 +27,10 @@ export interface Served {
 const running = new Set<RuntimeHandle>();
 
 /** Starts the runtime on an ephemeral loopback port with a clean environment. */
-export async function serve(options: StartOptions, env: Record<string, string> = {}): Promise<Served> {
+export async function serve(
+  options: StartOptions,
+  env: Record<string, string> = {},
+): Promise<Served> {
   const log = recordingLogger();
   const handle = await start({ port: 0, host: '127.0.0.1', env, logger: log, ...options });
   running.add(handle);

@@ -7,33 +7,47 @@ afterEach(closeAll);
 /** Describes event.data so tests can see exactly what the handler received. */
 const describeData: Handler = (event) => {
   const data = event.data;
-  if (Buffer.isBuffer(data)) return { kind: 'buffer', length: data.length, text: data.toString('utf8') };
+  if (Buffer.isBuffer(data))
+    return { kind: 'buffer', length: data.length, text: data.toString('utf8') };
   return { kind: typeof data, value: data };
 };
 
 describe('routing', () => {
   it('hands every method and path to the handler, with Kubeless event fields', async () => {
-    const { url } = await serve({
-      handler: (event, context) => ({
-        method: event.extensions.request.method,
-        url: event.extensions.request.url,
-        id: event['event-id'],
-        type: event['event-type'],
-        time: event['event-time'],
-        namespace: event['event-namespace'],
-        context: {
-          name: context['function-name'],
-          timeout: context.timeout,
-          runtime: context.runtime,
-          memory: context['memory-limit'],
-          aborted: context.signal.aborted,
-        },
-      }),
-    }, { FUNC_HANDLER: 'fn', FUNC_TIMEOUT: '7', FUNC_RUNTIME: 'nodejs20', FUNC_MEMORY_LIMIT: '128Mi' });
+    const { url } = await serve(
+      {
+        handler: (event, context) => ({
+          method: event.extensions.request.method,
+          url: event.extensions.request.url,
+          id: event['event-id'],
+          type: event['event-type'],
+          time: event['event-time'],
+          namespace: event['event-namespace'],
+          context: {
+            name: context['function-name'],
+            timeout: context.timeout,
+            runtime: context.runtime,
+            memory: context['memory-limit'],
+            aborted: context.signal.aborted,
+          },
+        }),
+      },
+      {
+        FUNC_HANDLER: 'fn',
+        FUNC_TIMEOUT: '7',
+        FUNC_RUNTIME: 'nodejs20',
+        FUNC_MEMORY_LIMIT: '128Mi',
+      },
+    );
     for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE']) {
       const res = await fetch(`${url}/some/path?x=1`, {
         method,
-        headers: { 'event-id': 'id-1', 'event-type': 't', 'event-time': 'now', 'event-namespace': 'ns' },
+        headers: {
+          'event-id': 'id-1',
+          'event-type': 't',
+          'event-time': 'now',
+          'event-namespace': 'ns',
+        },
       });
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({
@@ -51,21 +65,17 @@ describe('routing', () => {
     expect(((await post.json()) as { url: string }).url).toBe('/healthz');
   });
 
-  it('answers liveness, readiness (after init) and metrics itself', async () => {
-    let releaseInit: () => void = () => {};
-    const initGate = new Promise<void>((resolve) => (releaseInit = resolve));
-    const started = serve({ handler: { handler: () => 'ok', init: () => initGate } });
-    // start() resolves only after init(); probe the server before that through the handle's port.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    releaseInit();
-    const { url } = await started;
+  it('answers liveness, readiness and metrics itself', async () => {
+    const { url } = await serve({ handler: () => 'ok' });
     expect(await (await fetch(`${url}/healthz`)).text()).toBe('OK');
     expect((await fetch(`${url}/health/liveness`)).status).toBe(200);
     expect((await fetch(`${url}/health/readiness?probe=1`)).status).toBe(200);
     await fetch(`${url}/`, { method: 'POST', body: 'x' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toContain('# TYPE function_calls_total counter');
-    expect(metrics).toMatch(/function_calls_total\{handler="handler",function="handler",runtime="nodejs\d+",method="handler-POST"\} 1/);
+    expect(metrics).toMatch(
+      /function_calls_total\{handler="handler",function="handler",runtime="nodejs\d+",method="handler-POST"\} 1/,
+    );
     expect(metrics).toContain('# TYPE function_duration_seconds histogram');
     expect(metrics).toMatch(/function_duration_seconds_count\{[^}]*method="handler-POST"\} 1/);
     expect(metrics).toMatch(/function_failures_total\{[^}]*\} 0/);
@@ -84,11 +94,20 @@ describe('routing', () => {
         probe.close(() => resolve(address.port));
       });
     });
-    const starting = start({ handler: { handler: () => 'served', init: () => gate }, port, host: '127.0.0.1', env: {}, logger: recordingLogger() });
+    const starting = start({
+      handler: { handler: () => 'served', init: () => gate },
+      port,
+      host: '127.0.0.1',
+      env: {},
+      logger: recordingLogger(),
+    });
     const url = `http://127.0.0.1:${port}`;
     let readiness = 0;
     for (let i = 0; i < 100 && readiness === 0; i++) {
-      readiness = await fetch(`${url}/health/readiness`).then((r) => r.status, () => 0);
+      readiness = await fetch(`${url}/health/readiness`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (readiness === 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
     expect(readiness).toBe(503);
@@ -103,12 +122,17 @@ describe('routing', () => {
 
   it('sends CORS headers and answers preflight, unless turned off', async () => {
     const calls: string[] = [];
-    const { url } = await serve({ handler: (event) => void calls.push(event.extensions.request.method ?? '') });
+    const { url } = await serve({
+      handler: (event) => void calls.push(event.extensions.request.method ?? ''),
+    });
     const plain = await fetch(url);
     expect(plain.headers.get('access-control-allow-origin')).toBe('*');
     const preflight = await fetch(url, {
       method: 'OPTIONS',
-      headers: { 'access-control-request-method': 'PUT', 'access-control-request-headers': 'x-custom' },
+      headers: {
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'x-custom',
+      },
     });
     expect(preflight.status).toBe(200);
     expect(preflight.headers.get('access-control-allow-methods')).toBe('PUT');
@@ -134,7 +158,11 @@ describe('request bodies', () => {
     ['image/png', 'png', { kind: 'buffer', length: 3, text: 'png' }],
   ])('%s becomes the right event.data', async (contentType, body, expected) => {
     const { url } = await serve({ handler: describeData });
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': contentType },
+      body,
+    });
     expect(await res.json()).toEqual(expected);
   });
 
@@ -147,14 +175,22 @@ describe('request bodies', () => {
   it('follows Kubeless for empty bodies: none framed → {}, framed but empty → empty Buffer', async () => {
     const { url } = await serve({ handler: describeData });
     expect(await (await fetch(url)).json()).toEqual({ kind: 'object', value: {} });
-    const framed = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' });
+    const framed = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '',
+    });
     expect(await framed.json()).toEqual({ kind: 'buffer', length: 0, text: '' });
   });
 
   it('answers invalid JSON with 400 and a short message, never 500', async () => {
     let called = false;
     const { url } = await serve({ handler: () => void (called = true) });
-    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { error: string };
     expect(body.error).toMatch(/^Invalid JSON body/);
@@ -173,7 +209,11 @@ describe('request bodies', () => {
         controller.close();
       },
     });
-    const streamed = await fetch(url, { method: 'POST', body: chunks, duplex: 'half' } as RequestInit);
+    const streamed = await fetch(url, {
+      method: 'POST',
+      body: chunks,
+      duplex: 'half',
+    } as RequestInit);
     expect(streamed.status).toBe(413);
     const fits = await fetch(url, { method: 'POST', body: 'x'.repeat(1000) });
     expect(fits.status).toBe(200);
@@ -209,7 +249,12 @@ describe('response mapping', () => {
 
   it('uses the structured helper status, headers and body', async () => {
     const { url } = await serve({
-      handler: () => response({ statusCode: 201, headers: { location: '/items/1', 'x-a': 'b' }, body: { id: 1 } }),
+      handler: () =>
+        response({
+          statusCode: 201,
+          headers: { location: '/items/1', 'x-a': 'b' },
+          body: { id: 1 },
+        }),
     });
     const res = await fetch(url, { method: 'POST' });
     expect(res.status).toBe(201);
@@ -245,27 +290,72 @@ describe('response mapping', () => {
 
 describe('errors', () => {
   it.each([
-    ['an Error', () => { throw new Error('secret detail'); }],
-    ['a rejected promise', async () => { throw new Error('secret detail'); }],
-    ['a string', () => { throw 'secret detail'; }],
-    ['null', () => { throw null; }],
-    ['undefined', () => { throw undefined; }],
-    ['a number', () => { throw 42; }],
-    ['a plain object', () => { throw { secret: 'detail' }; }],
+    [
+      'an Error',
+      () => {
+        throw new Error('secret detail');
+      },
+    ],
+    [
+      'a rejected promise',
+      async () => {
+        throw new Error('secret detail');
+      },
+    ],
+    [
+      'a string',
+      () => {
+        throw 'secret detail';
+      },
+    ],
+    [
+      'null',
+      () => {
+        throw null;
+      },
+    ],
+    [
+      'undefined',
+      () => {
+        throw undefined;
+      },
+    ],
+    [
+      'a number',
+      () => {
+        throw 42;
+      },
+    ],
+    [
+      'a plain object',
+      () => {
+        throw { secret: 'detail' };
+      },
+    ],
     ['a rejection with no reason', () => Promise.reject()],
     ['an unrepresentable result', () => Symbol('x')],
-    ['a circular object', () => { const o: Record<string, unknown> = {}; o.self = o; return o; }],
-  ] as Array<[string, Handler]>)('answers 500 without internals when the handler throws %s', async (_name, handler) => {
-    const { url, log } = await serve({ handler });
-    const res = await fetch(url);
-    expect(res.status).toBe(500);
-    const text = await res.text();
-    expect(JSON.parse(text)).toEqual({ error: 'Internal Server Error' });
-    expect(text).not.toContain('secret');
-    expect(log.entries.some((e) => e.level === 'error')).toBe(true);
-    // The process keeps serving.
-    expect((await fetch(`${url}/healthz`)).status).toBe(200);
-  });
+    [
+      'a circular object',
+      () => {
+        const o: Record<string, unknown> = {};
+        o.self = o;
+        return o;
+      },
+    ],
+  ] as Array<[string, Handler]>)(
+    'answers 500 without internals when the handler throws %s',
+    async (_name, handler) => {
+      const { url, log } = await serve({ handler });
+      const res = await fetch(url);
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(JSON.parse(text)).toEqual({ error: 'Internal Server Error' });
+      expect(text).not.toContain('secret');
+      expect(log.entries.some((e) => e.level === 'error')).toBe(true);
+      // The process keeps serving.
+      expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    },
+  );
 
   it('logs the stack server-side and includes it for the client only with FUNC_DEBUG=1', async () => {
     const failing: Handler = () => {
@@ -286,8 +376,12 @@ describe('errors', () => {
       handler: (event) => {
         const path = event.extensions.request.url;
         if (path === '/missing') throw new HttpError(404, 'no such item');
-        if (path === '/teapot') throw Object.assign(new Error('short and stout'), { statusCode: 418 });
-        if (path === '/unavailable') throw new HttpError(503, 'database password is hunter2', { headers: { 'retry-after': '5' } });
+        if (path === '/teapot')
+          throw Object.assign(new Error('short and stout'), { statusCode: 418 });
+        if (path === '/unavailable')
+          throw new HttpError(503, 'database password is hunter2', {
+            headers: { 'retry-after': '5' },
+          });
         return 'fine';
       },
     });
@@ -303,5 +397,41 @@ describe('errors', () => {
     expect(await unavailable.json()).toEqual({ error: 'Service Unavailable' });
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/function_failures_total\{[^}]*method="handler-GET"\} 3/);
+  });
+});
+
+describe('draining', () => {
+  it('reports not ready and closes keep-alive connections while in-flight requests finish', async () => {
+    const { connect } = await import('node:net');
+    let shutdownRan = false;
+    const { handle } = await serve({
+      handler: {
+        handler: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          return 'finished';
+        },
+        shutdown: () => {
+          shutdownRan = true;
+        },
+      },
+    });
+    const socket = connect(handle.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString()));
+    const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+    await new Promise((resolve) => socket.once('connect', resolve));
+    // Two pipelined requests: a slow one in flight, then a readiness probe behind it.
+    socket.write(
+      'GET /work HTTP/1.1\r\nHost: x\r\n\r\nGET /health/readiness HTTP/1.1\r\nHost: x\r\n\r\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const closing = handle.close();
+    await socketClosed;
+    await closing;
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    expect(responses).toHaveLength(2);
+    expect(responses[0]).toMatch(/^HTTP\/1\.1 200[\s\S]*finished$/);
+    expect(responses[1]).toMatch(/^HTTP\/1\.1 503[\s\S]*Connection: close[\s\S]*Draining$/);
+    expect(shutdownRan).toBe(true);
   });
 });

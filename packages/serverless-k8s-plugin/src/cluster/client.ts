@@ -15,13 +15,28 @@ import type {
   ProxyRequest,
   ProxyResponse,
 } from './types.js';
-import { apiError, objectRef, parseStatus, transportError, type RequestDescription } from './errors.js';
+import {
+  apiError,
+  objectRef,
+  parseStatus,
+  transportError,
+  type RequestDescription,
+} from './errors.js';
 import { loadKubeconfig, type KubeconfigOptions, type LoadedKubeconfig } from './kubeconfig.js';
 
 /** Applies in flight at once: enough to hide latency, few enough not to trip API priority & fairness. */
 const APPLY_CONCURRENCY = 8;
-/** Ordinary requests give up after this long; log streams only wait this long for their headers. */
+/** Ordinary requests give up after this long without a byte; log streams only wait this long for their headers. */
 const REQUEST_TIMEOUT_MS = 30_000;
+/** A function behind the service proxy may compute for a while before it answers. */
+const PROXY_TIMEOUT_MS = 300_000;
+/** RBAC verb of a services/proxy request by HTTP method. */
+const PROXY_VERBS: Record<string, string> = {
+  POST: 'create',
+  PUT: 'update',
+  PATCH: 'patch',
+  DELETE: 'delete',
+};
 const POLL_MS = 250;
 
 export interface ConnectedClusterClient extends ClusterClient {
@@ -51,6 +66,8 @@ interface RequestSpec {
   contentType?: string;
   headers?: Record<string, string>;
   description: RequestDescription;
+  /** Idle time after which the request fails (default REQUEST_TIMEOUT_MS). */
+  timeoutMs?: number;
 }
 
 interface APIResourceList {
@@ -95,7 +112,11 @@ export function applyRank(object: Pick<KubeObject, 'kind'>): number {
 }
 
 /** Runs `work` over `items` with at most `limit` in flight; results keep the input order. */
-export async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapLimited<T, R>(
+  items: T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -110,14 +131,21 @@ export async function mapLimited<T, R>(items: T[], limit: number, work: (item: T
 
 /** Content of a stored object without the fields every write or dry run moves. */
 function comparable(object: KubeObject): string {
-  const { managedFields: _managed, resourceVersion: _rv, generation: _gen, ...metadata } = object.metadata;
+  const {
+    managedFields: _managed,
+    resourceVersion: _rv,
+    generation: _gen,
+    ...metadata
+  } = object.metadata;
   return stableJson({ ...object, metadata });
 }
 
 function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
     return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${stableJson(item)}`).join(',')}}`;
   }
   return JSON.stringify(value);
@@ -155,30 +183,50 @@ class HttpClusterClient implements ConnectedClusterClient {
 
   // ---- object access ------------------------------------------------------------------------
 
-  async apply(objects: KubeObject[], options: { dryRun?: boolean; force?: boolean } = {}): Promise<ApplyResult[]> {
+  async apply(
+    objects: KubeObject[],
+    options: { dryRun?: boolean; force?: boolean } = {},
+  ): Promise<ApplyResult[]> {
     const results = new Array<ApplyResult>(objects.length);
     const ranks = [...new Set(objects.map(applyRank))].sort((a, b) => a - b);
     for (const rank of ranks) {
-      const indexes = objects.map((object, index) => ({ object, index })).filter(({ object }) => applyRank(object) === rank);
+      const indexes = objects
+        .map((object, index) => ({ object, index }))
+        .filter(({ object }) => applyRank(object) === rank);
       await mapLimited(indexes, APPLY_CONCURRENCY, async ({ object, index }) => {
         results[index] = await this.applyOne(object, options);
       });
       // Objects of a new CRD can only be applied once the CRD is served.
       const crds = indexes.filter(({ object }) => object.kind === 'CustomResourceDefinition');
-      if (crds.length > 0 && !options.dryRun) await Promise.all(crds.map(({ object }) => this.waitEstablished(object)));
+      if (crds.length > 0 && !options.dryRun)
+        await Promise.all(crds.map(({ object }) => this.waitEstablished(object)));
     }
     return results;
   }
 
-  private async applyOne(object: KubeObject, options: { dryRun?: boolean; force?: boolean }): Promise<ApplyResult> {
-    const { path, description } = await this.locate('patch', object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name, true);
+  private async applyOne(
+    object: KubeObject,
+    options: { dryRun?: boolean; force?: boolean },
+  ): Promise<ApplyResult> {
+    const { path, description } = await this.locate(
+      'patch',
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+      true,
+    );
     const namespace = description.namespace;
     const before = await this.getAt(path, { ...description, verb: 'get' });
     const body = namespace ? { ...object, metadata: { ...object.metadata, namespace } } : object;
     const response = await this.send({
       method: 'PATCH',
       path,
-      query: { fieldManager: MANAGER, force: options.force ? true : undefined, dryRun: options.dryRun ? 'All' : undefined },
+      query: {
+        fieldManager: MANAGER,
+        force: options.force ? true : undefined,
+        dryRun: options.dryRun ? 'All' : undefined,
+      },
       // JSON is YAML: the apply-patch content type takes either.
       body: JSON.stringify(body),
       contentType: 'application/apply-patch+yaml',
@@ -197,26 +245,43 @@ class HttpClusterClient implements ConnectedClusterClient {
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       const current = await this.get(crd.apiVersion, crd.kind, undefined, crd.metadata.name);
-      const conditions = ((current?.status as { conditions?: { type: string; status: string }[] } | undefined)?.conditions ?? []);
+      const conditions =
+        (current?.status as { conditions?: { type: string; status: string }[] } | undefined)
+          ?.conditions ?? [];
       if (conditions.some((c) => c.type === 'Established' && c.status === 'True')) return;
       await sleep(POLL_MS);
     }
-    throw new UserError(`CustomResourceDefinition "${crd.metadata.name}" was not Established in cluster ${this.clusterName} within 30s.`);
+    throw new UserError(
+      `CustomResourceDefinition "${crd.metadata.name}" was not Established in cluster ${this.clusterName} within 30s.`,
+    );
   }
 
-  async get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  async get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined> {
     const located = await this.tryLocate('get', apiVersion, kind, namespace, name);
     if (!located) return undefined; // a kind the server does not serve has no objects
     return this.getAt(located.path, located.description);
   }
 
-  private async getAt(path: string, description: RequestDescription): Promise<KubeObject | undefined> {
+  private async getAt(
+    path: string,
+    description: RequestDescription,
+  ): Promise<KubeObject | undefined> {
     const response = await this.send({ method: 'GET', path, description }, [404]);
     if (response.status === 404) return undefined;
     return JSON.parse(response.body.toString()) as KubeObject;
   }
 
-  async list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]> {
+  async list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector?: string,
+  ): Promise<KubeObject[]> {
     const located = await this.tryLocate('list', apiVersion, kind, namespace, undefined);
     if (!located) return [];
     const items: KubeObject[] = [];
@@ -229,17 +294,33 @@ class HttpClusterClient implements ConnectedClusterClient {
         query: { labelSelector, limit: 500, continue: continueToken },
         description: located.description,
       });
-      const page = JSON.parse(response.body.toString()) as { items: KubeObject[]; metadata?: { continue?: string } };
+      const page = JSON.parse(response.body.toString()) as {
+        items: KubeObject[];
+        metadata?: { continue?: string };
+      };
       for (const item of page.items) items.push({ ...item, apiVersion, kind });
       continueToken = page.metadata?.continue || undefined;
     } while (continueToken);
     return items;
   }
 
-  async delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<void> {
+  async delete(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<void> {
     const located = await this.tryLocate('delete', apiVersion, kind, namespace, name);
     if (!located) return;
-    await this.send({ method: 'DELETE', path: located.path, query: { propagationPolicy: 'Background' }, description: located.description }, [404]);
+    await this.send(
+      {
+        method: 'DELETE',
+        path: located.path,
+        query: { propagationPolicy: 'Background' },
+        description: located.description,
+      },
+      [404],
+    );
   }
 
   async waitGone(objects: KubeObject[], timeoutMs: number): Promise<void> {
@@ -252,8 +333,12 @@ class HttpClusterClient implements ConnectedClusterClient {
       remaining = remaining.filter((_, index) => present[index] !== undefined);
       if (remaining.length === 0) return;
       if (Date.now() >= deadline) {
-        const names = remaining.map((object) => `${object.kind}/${object.metadata.name}`).join(', ');
-        throw new UserError(`Still present in cluster ${this.clusterName} after ${Math.round(timeoutMs / 1000)}s: ${names}.`);
+        const names = remaining
+          .map((object) => `${object.kind}/${object.metadata.name}`)
+          .join(', ');
+        throw new UserError(
+          `Still present in cluster ${this.clusterName} after ${Math.round(timeoutMs / 1000)}s: ${names}.`,
+        );
       }
       await sleep(POLL_MS);
     }
@@ -277,25 +362,59 @@ class HttpClusterClient implements ConnectedClusterClient {
   }
 
   async hasKind(apiVersion: string, kind: string): Promise<boolean> {
-    return (await this.resource(apiVersion, kind)) !== undefined;
+    // Asked fresh: the answer decides whether a CRD is installed, and CRDs come and go.
+    return (await this.resource(apiVersion, kind, true)) !== undefined;
   }
 
   // ---- service proxy and logs ---------------------------------------------------------------
 
-  async proxy(namespace: string, service: string, port: number | string, request: ProxyRequest): Promise<ProxyResponse> {
-    const description = this.describe('proxy', 'services/proxy', 'Service', service, namespace);
+  async proxy(
+    namespace: string,
+    service: string,
+    port: number | string,
+    request: ProxyRequest,
+  ): Promise<ProxyResponse> {
+    const method = request.method.toUpperCase();
+    const verb = PROXY_VERBS[method] ?? 'get';
+    const description = this.describe(verb, 'services/proxy', 'Service', service, namespace);
     const below = request.path.startsWith('/') ? request.path : `/${request.path}`;
     const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${encodeURIComponent(String(port))}/proxy${below}`;
     const response = await this.send(
-      { method: request.method.toUpperCase(), path, body: request.body, headers: request.headers, description },
+      {
+        method,
+        path,
+        body: request.body,
+        headers: request.headers,
+        description,
+        timeoutMs: request.timeoutMs ?? PROXY_TIMEOUT_MS,
+      },
       'any',
     );
     if (response.status >= 400) {
       // The function's own error responses pass through; the API server's own errors are Status objects.
       const status = parseStatus(response.body);
-      if (status) throw proxyError(description, this.clusterName, port, response.status, status.message ?? '', response.body);
+      if (status) {
+        // The proxy answers `services "x" not found` both for a missing Service and for one whose
+        // Endpoints object does not exist yet: only the Service itself tells them apart.
+        const serviceExists =
+          response.status === 404 &&
+          (await this.get('v1', 'Service', namespace, service)) !== undefined;
+        const message = serviceExists ? 'no endpoints available' : (status.message ?? '');
+        throw proxyError(
+          description,
+          this.clusterName,
+          port,
+          response.status,
+          message,
+          response.body,
+        );
+      }
     }
-    return { status: response.status, headers: flattenHeaders(response.headers), body: response.body };
+    return {
+      status: response.status,
+      headers: flattenHeaders(response.headers),
+      body: response.body,
+    };
   }
 
   async podLogs(namespace: string, pod: string, options: LogOptions): Promise<Readable> {
@@ -319,11 +438,18 @@ class HttpClusterClient implements ConnectedClusterClient {
 
   // ---- discovery and paths ------------------------------------------------------------------
 
-  private async resource(apiVersion: string, kind: string): Promise<Resource | undefined> {
+  private async resource(
+    apiVersion: string,
+    kind: string,
+    fresh = false,
+  ): Promise<Resource | undefined> {
     const find = (list: APIResourceList | undefined): Resource | undefined => {
       const entry = list?.resources.find((r) => r.kind === kind && !r.name.includes('/'));
-      return entry && { plural: entry.name, namespaced: entry.namespaced, group: groupOf(apiVersion) };
+      return (
+        entry && { plural: entry.name, namespaced: entry.namespaced, group: groupOf(apiVersion) }
+      );
     };
+    if (fresh) return find(await this.discover(apiVersion, true));
     const cached = find(await this.discover(apiVersion, false));
     // A miss may be a CRD installed since the cache was filled: ask once more.
     return cached ?? find(await this.discover(apiVersion, true));
@@ -333,22 +459,43 @@ class HttpClusterClient implements ConnectedClusterClient {
     const existing = this.discovery.get(apiVersion);
     if (existing && !refresh) return existing;
     const path = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-    const description = this.describe('get', `discovery ${apiVersion}`, undefined, undefined, undefined);
+    const description = this.describe(
+      'get',
+      `discovery ${apiVersion}`,
+      undefined,
+      undefined,
+      undefined,
+    );
     const pending = this.send({ method: 'GET', path, description }, [404]).then((response) =>
-      response.status === 404 ? undefined : (JSON.parse(response.body.toString()) as APIResourceList),
+      response.status === 404
+        ? undefined
+        : (JSON.parse(response.body.toString()) as APIResourceList),
     );
     this.discovery.set(apiVersion, pending);
     pending.catch(() => this.discovery.delete(apiVersion));
     return pending;
   }
 
-  private async tryLocate(verb: string, apiVersion: string, kind: string, namespace: string | undefined, name: string | undefined) {
+  private async tryLocate(
+    verb: string,
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string | undefined,
+  ) {
     const resource = await this.resource(apiVersion, kind);
     return resource && this.pathFor(verb, apiVersion, kind, resource, namespace, name);
   }
 
   /** Like tryLocate, but a kind the server does not serve is an error (apply needs it). */
-  private async locate(verb: string, apiVersion: string, kind: string, namespace: string | undefined, name: string, defaultNamespace: boolean) {
+  private async locate(
+    verb: string,
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+    defaultNamespace: boolean,
+  ) {
     const resource = await this.resource(apiVersion, kind);
     if (!resource) {
       throw new UserError(
@@ -356,19 +503,44 @@ class HttpClusterClient implements ConnectedClusterClient {
           `${kind} in ${apiVersion}. Is its CustomResourceDefinition installed?`,
       );
     }
-    const effectiveNamespace = resource.namespaced ? (namespace ?? (defaultNamespace ? 'default' : undefined)) : undefined;
+    const effectiveNamespace = resource.namespaced
+      ? (namespace ?? (defaultNamespace ? 'default' : undefined))
+      : undefined;
     return this.pathFor(verb, apiVersion, kind, resource, effectiveNamespace, name);
   }
 
-  private pathFor(verb: string, apiVersion: string, kind: string, resource: Resource, namespace: string | undefined, name: string | undefined) {
+  private pathFor(
+    verb: string,
+    apiVersion: string,
+    kind: string,
+    resource: Resource,
+    namespace: string | undefined,
+    name: string | undefined,
+  ) {
     const root = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-    const scoped = resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
+    const scoped =
+      resource.namespaced && namespace ? `/namespaces/${encodeURIComponent(namespace)}` : '';
     const path = `${root}${scoped}/${resource.plural}${name ? `/${encodeURIComponent(name)}` : ''}`;
     const rbacResource = resource.group ? `${resource.plural}.${resource.group}` : resource.plural;
-    return { path, description: this.describe(verb, rbacResource, kind, name, resource.namespaced ? namespace : undefined) };
+    return {
+      path,
+      description: this.describe(
+        verb,
+        rbacResource,
+        kind,
+        name,
+        resource.namespaced ? namespace : undefined,
+      ),
+    };
   }
 
-  private describe(verb: string, resource: string, kind: string | undefined, name: string | undefined, namespace: string | undefined): RequestDescription {
+  private describe(
+    verb: string,
+    resource: string,
+    kind: string | undefined,
+    name: string | undefined,
+    namespace: string | undefined,
+  ): RequestDescription {
     return {
       cluster: this.clusterName,
       server: this.config.server,
@@ -400,11 +572,19 @@ class HttpClusterClient implements ConnectedClusterClient {
   private async stream(spec: RequestSpec): Promise<Readable> {
     const response = await this.open(spec, false);
     const status = response.statusCode ?? 0;
-    if (status < 200 || status >= 300) throw apiError(spec.description, status, await readAll(response).catch(() => Buffer.alloc(0)));
+    if (status < 200 || status >= 300)
+      throw apiError(
+        spec.description,
+        status,
+        await readAll(response).catch(() => Buffer.alloc(0)),
+      );
     return response;
   }
 
-  private async open(spec: RequestSpec, timeoutWholeRequest: boolean): Promise<http.IncomingMessage> {
+  private async open(
+    spec: RequestSpec,
+    timeoutWholeRequest: boolean,
+  ): Promise<http.IncomingMessage> {
     const url = new URL(this.config.server.replace(/\/+$/, '') + spec.path);
     for (const [key, value] of Object.entries(spec.query ?? {})) {
       if (value !== undefined) url.searchParams.set(key, String(value));
@@ -425,14 +605,24 @@ class HttpClusterClient implements ConnectedClusterClient {
     return new Promise((resolve, reject) => {
       const request = transport.request(
         url,
-        { method: spec.method, headers, agent: options.agent, ...(options.auth ? { auth: options.auth } : {}) },
+        {
+          method: spec.method,
+          headers,
+          agent: options.agent,
+          ...(options.auth ? { auth: options.auth } : {}),
+        },
         (response) => {
           if (!timeoutWholeRequest) request.setTimeout(0);
           resolve(response);
         },
       );
-      request.setTimeout(REQUEST_TIMEOUT_MS, () => {
-        request.destroy(Object.assign(new Error(`no answer within ${REQUEST_TIMEOUT_MS / 1000}s`), { code: 'ETIMEDOUT' }));
+      const timeoutMs = spec.timeoutMs ?? REQUEST_TIMEOUT_MS;
+      request.setTimeout(timeoutMs, () => {
+        request.destroy(
+          Object.assign(new Error(`no answer within ${timeoutMs / 1000}s`), {
+            code: 'ETIMEDOUT',
+          }),
+        );
       });
       request.on('error', (error) => reject(transportError(spec.description, error)));
       request.end(spec.body);
@@ -453,7 +643,15 @@ class HttpClusterClient implements ConnectedClusterClient {
     }
     const cluster = this.config.kc.getCurrentCluster();
     if (cluster?.proxyUrl) return options; // the library's agent speaks to the proxy
-    const key = [options.ca, options.cert, options.key, options.rejectUnauthorized, options.servername].map(String).join('|');
+    const key = [
+      options.ca,
+      options.cert,
+      options.key,
+      options.rejectUnauthorized,
+      options.servername,
+    ]
+      .map(String)
+      .join('|');
     if (!this.agent || key !== this.agentKey) {
       this.agent?.destroy();
       const isHttp = this.config.server.startsWith('http:');
@@ -490,7 +688,9 @@ function proxyError(
     );
   }
   if (status === 404 && /services? .*not found/i.test(message)) {
-    return new UserError(`${target} does not exist in cluster ${cluster}: is the function deployed?`);
+    return new UserError(
+      `${target} does not exist in cluster ${cluster}: is the function deployed?`,
+    );
   }
   if (status === 503 || status === 502) {
     return new UserError(`The API server of ${cluster} cannot reach ${target}: ${message}`);

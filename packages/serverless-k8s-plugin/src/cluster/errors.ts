@@ -44,7 +44,8 @@ export const RBAC_DOC = 'docs/rbac.md';
 export function parseStatus(body: Buffer | string): ApiStatus | undefined {
   try {
     const parsed: unknown = JSON.parse(body.toString());
-    if (parsed && typeof parsed === 'object' && (parsed as ApiStatus).kind === 'Status') return parsed as ApiStatus;
+    if (parsed && typeof parsed === 'object' && (parsed as ApiStatus).kind === 'Status')
+      return parsed as ApiStatus;
   } catch {
     // not JSON
   }
@@ -52,16 +53,23 @@ export function parseStatus(body: Buffer | string): ApiStatus | undefined {
 }
 
 /** `Function "hello" in namespace "dev"` / `namespace "dev"`. */
-export function objectRef(request: Pick<RequestDescription, 'kind' | 'resource' | 'name' | 'namespace'>): string {
+export function objectRef(
+  request: Pick<RequestDescription, 'kind' | 'resource' | 'name' | 'namespace'>,
+): string {
   const what = request.kind ?? request.resource;
   const named = request.name ? `${what} "${request.name}"` : what;
   return request.namespace ? `${named} in namespace "${request.namespace}"` : named;
 }
 
 /** The UserError for a non-2xx answer of the API server itself. */
-export function apiError(request: RequestDescription, status: number, body: Buffer | string): UserError {
+export function apiError(
+  request: RequestDescription,
+  status: number,
+  body: Buffer | string,
+): UserError {
   const parsed = parseStatus(body);
-  const serverMessage = parsed?.message ?? (body.toString().trim().slice(0, 300) || `HTTP ${status}`);
+  const serverMessage =
+    parsed?.message ?? (body.toString().trim().slice(0, 300) || `HTTP ${status}`);
   const where = `in cluster ${request.cluster}`;
   switch (status) {
     case 401:
@@ -72,22 +80,36 @@ export function apiError(request: RequestDescription, status: number, body: Buff
     case 403: {
       const user = /User "([^"]+)"/.exec(serverMessage)?.[1] ?? request.user ?? 'unknown';
       const scope = request.namespace ? `in namespace "${request.namespace}"` : 'at cluster scope';
+      const anonymous =
+        user === 'system:anonymous'
+          ? ' The server did not accept any credentials: check the user of this kubeconfig context.'
+          : '';
       return new UserError(
         `forbidden: user "${user}" cannot ${request.verb} ${request.resource} ${scope} ${where}` +
           `${request.name ? ` (${request.kind ?? 'object'} "${request.name}")` : ''}. ` +
-          `Ask a cluster admin to grant it; ${RBAC_DOC} has a least-privilege Role for deployers.`,
+          `Ask a cluster admin to grant it; ${RBAC_DOC} has a least-privilege Role for deployers.${anonymous}`,
       );
     }
     case 409:
-      if (parsed?.reason === 'Conflict' && parsed.details?.causes?.some((c) => c.reason === 'FieldManagerConflict')) {
+      if (
+        parsed?.reason === 'Conflict' &&
+        parsed.details?.causes?.some((c) => c.reason === 'FieldManagerConflict')
+      ) {
         return conflictError(request, parsed);
       }
-      return new UserError(`Cannot ${request.verb} ${objectRef(request)} ${where}: ${serverMessage}`);
+      return new UserError(
+        `Cannot ${request.verb} ${objectRef(request)} ${where}: ${serverMessage}`,
+      );
     case 422: {
       // Causes repeat what the message already says unless there are several.
       const causes = parsed?.details?.causes ?? [];
-      const listed = causes.length > 1 ? `\n${causes.map((c) => `  - ${c.field ? `${c.field}: ` : ''}${c.message ?? ''}`).join('\n')}` : '';
-      return new UserError(`The API server rejected ${objectRef(request)} ${where} as invalid: ${serverMessage}${listed}`);
+      const listed =
+        causes.length > 1
+          ? `\n${causes.map((c) => `  - ${c.field ? `${c.field}: ` : ''}${c.message ?? ''}`).join('\n')}`
+          : '';
+      return new UserError(
+        `The API server rejected ${objectRef(request)} ${where} as invalid: ${serverMessage}${listed}`,
+      );
     }
     default:
       return new UserError(
@@ -107,7 +129,9 @@ function conflictError(request: RequestDescription, status: ApiStatus): UserErro
     fields.push(cause.field ?? cause.message ?? '?');
     byManager.set(manager, fields);
   }
-  const owners = [...byManager].map(([manager, fields]) => `"${manager}" owns ${fields.join(', ')}`).join('; ');
+  const owners = [...byManager]
+    .map(([manager, fields]) => `"${manager}" owns ${fields.join(', ')}`)
+    .join('; ');
   return new UserError(
     `Conflict applying ${objectRef(request)} in cluster ${request.cluster}: ${owners}. ` +
       'Someone changed these fields with another tool since the last deploy. ' +
@@ -132,12 +156,17 @@ export function transportError(request: RequestDescription, error: unknown): Use
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   const detail = (error instanceof Error ? error.message : String(error)).split('\n')[0] ?? '';
   const action = `${request.verb} ${objectRef(request)}`;
-  const check = 'Check that the cluster is running and that the kubeconfig context is the one you mean (provider.context).';
+  const check =
+    'Check that the cluster is running and that the kubeconfig context is the one you mean (provider.context).';
   if (code === 'ECONNREFUSED') {
-    return new UserError(`Cannot connect to the API server ${request.server} of ${request.cluster} (connection refused) to ${action}. ${check}`);
+    return new UserError(
+      `Cannot connect to the API server ${request.server} of ${request.cluster} (connection refused) to ${action}. ${check}`,
+    );
   }
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return new UserError(`Cannot resolve the API server host of ${request.server} (${request.cluster}) to ${action}. ${check}`);
+    return new UserError(
+      `Cannot resolve the API server host of ${request.server} (${request.cluster}) to ${action}. ${check}`,
+    );
   }
   if (TLS_CODES.has(code) || /certificate|tls|ssl/i.test(detail)) {
     return new UserError(
@@ -145,8 +174,17 @@ export function transportError(request: RequestDescription, error: unknown): Use
         `The server's certificate does not match the kubeconfig's certificate-authority. ${check}`,
     );
   }
-  if (code === 'ETIMEDOUT' || code === 'ECONNRESET' || code === 'EHOSTUNREACH' || code === 'ENETUNREACH') {
-    return new UserError(`The API server ${request.server} of ${request.cluster} did not answer (${code}) to ${action}. ${check}`);
+  if (
+    code === 'ETIMEDOUT' ||
+    code === 'ECONNRESET' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'ENETUNREACH'
+  ) {
+    return new UserError(
+      `The API server ${request.server} of ${request.cluster} did not answer (${code}) to ${action}. ${check}`,
+    );
   }
-  return new UserError(`Request to the API server ${request.server} of ${request.cluster} failed to ${action}: ${detail}`);
+  return new UserError(
+    `Request to the API server ${request.server} of ${request.cluster} failed to ${action}: ${detail}`,
+  );
 }

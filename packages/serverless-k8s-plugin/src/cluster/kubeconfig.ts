@@ -28,14 +28,42 @@ export interface LoadedKubeconfig {
   displayName: string;
 }
 
-/** Where the default lookup would read from, in the library's order; undefined when nothing exists. */
-export function defaultKubeconfigSource(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const list = env.KUBECONFIG?.split(delimiter).filter((file) => file.length > 0) ?? [];
-  if (list.length > 0) return `KUBECONFIG (${list.join(delimiter)})`;
+type KubeconfigSource =
+  { kind: 'list'; files: string[]; label: string } | { kind: 'default'; label: string };
+
+/** Where the default lookup reads from, in kubectl's order; undefined when nothing exists. */
+function defaultSource(): KubeconfigSource | undefined {
+  const listed = process.env.KUBECONFIG?.split(delimiter).filter((file) => file.length > 0) ?? [];
+  if (listed.length > 0) {
+    // kubectl skips list entries that do not exist.
+    const files = listed.filter((file) => existsSync(file));
+    if (files.length === 0)
+      throw new UserError(`None of the files in KUBECONFIG exists: ${listed.join(delimiter)}`);
+    return { kind: 'list', files, label: `KUBECONFIG (${files.join(delimiter)})` };
+  }
   const home = join(homedir(), '.kube', 'config');
-  if (existsSync(home)) return home;
-  if (existsSync(SERVICE_ACCOUNT_TOKEN)) return 'in-cluster service account';
+  if (existsSync(home)) return { kind: 'default', label: home };
+  if (existsSync(SERVICE_ACCOUNT_TOKEN))
+    return { kind: 'default', label: 'in-cluster service account' };
   return undefined;
+}
+
+/**
+ * Merges a KUBECONFIG list the way kubectl does: the first file that sets a current-context wins,
+ * and so does the first definition of a cluster, user or context name (the library would throw).
+ */
+function loadList(KubeConfigClass: new () => KubeConfig, kc: KubeConfig, files: string[]): void {
+  for (const file of files) {
+    const part = new KubeConfigClass();
+    load(() => part.loadFromFile(file), file);
+    if (!kc.getCurrentContext() && part.getCurrentContext())
+      kc.setCurrentContext(part.getCurrentContext());
+    for (const cluster of part.getClusters())
+      if (!kc.getCluster(cluster.name)) kc.addCluster(cluster);
+    for (const user of part.getUsers()) if (!kc.getUser(user.name)) kc.addUser(user);
+    for (const context of part.getContexts())
+      if (!kc.getContextObject(context.name)) kc.addContext(context);
+  }
 }
 
 /** `host:port` of a server URL, for messages. */
@@ -47,7 +75,10 @@ export function serverHost(server: string): string {
   }
 }
 
-export function loadKubeconfig(KubeConfigClass: new () => KubeConfig, options: KubeconfigOptions): LoadedKubeconfig {
+export function loadKubeconfig(
+  KubeConfigClass: new () => KubeConfig,
+  options: KubeconfigOptions,
+): LoadedKubeconfig {
   const kc = new KubeConfigClass();
   let source: string;
   if (options.kubeconfigPath) {
@@ -55,15 +86,16 @@ export function loadKubeconfig(KubeConfigClass: new () => KubeConfig, options: K
     if (!existsSync(source)) throw new UserError(`kubeconfig file ${source} does not exist`);
     load(() => kc.loadFromFile(source), source);
   } else {
-    const found = defaultKubeconfigSource();
+    const found = defaultSource();
     if (!found) {
       throw new UserError(
         'No Kubernetes configuration found: set KUBECONFIG, create ~/.kube/config, or run inside a cluster ' +
           '(service account token).',
       );
     }
-    source = found;
-    load(() => kc.loadFromDefault(), source);
+    source = found.label;
+    if (found.kind === 'list') loadList(KubeConfigClass, kc, found.files);
+    else load(() => kc.loadFromDefault(), source);
   }
 
   const contexts = kc.getContexts().map((context) => context.name);
@@ -85,7 +117,9 @@ export function loadKubeconfig(KubeConfigClass: new () => KubeConfig, options: K
   }
   const cluster = kc.getCurrentCluster();
   if (!cluster || !cluster.server) {
-    throw new UserError(`kubeconfig context "${contextName}" refers to a cluster that ${source} does not define.`);
+    throw new UserError(
+      `kubeconfig context "${contextName}" refers to a cluster that ${source} does not define.`,
+    );
   }
   const userName = kc.getCurrentUser()?.name ?? 'unknown';
   return {

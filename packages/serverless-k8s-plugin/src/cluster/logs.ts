@@ -44,7 +44,10 @@ export async function forEachLine(stream: Readable, onLine: (line: string) => vo
   if (pending.length > 0) onLine(pending);
 }
 
-export async function streamLogs(client: ClusterClient, options: StreamLogsOptions): Promise<StreamLogsResult> {
+export async function streamLogs(
+  client: ClusterClient,
+  options: StreamLogsOptions,
+): Promise<StreamLogsResult> {
   const seen = new Set<string>();
   const streams = new Map<string, Readable>();
   const running: Promise<void>[] = [];
@@ -53,7 +56,9 @@ export async function streamLogs(client: ClusterClient, options: StreamLogsOptio
   let lines = 0;
 
   const listPods = async (): Promise<string[]> =>
-    (await client.list('v1', 'Pod', options.namespace, options.selector)).map((pod) => pod.metadata.name).sort();
+    (await client.list('v1', 'Pod', options.namespace, options.selector))
+      .map((pod) => pod.metadata.name)
+      .sort();
 
   const follow = (pod: string): void => {
     seen.add(pod);
@@ -76,7 +81,10 @@ export async function streamLogs(client: ClusterClient, options: StreamLogsOptio
         });
       } catch (error) {
         if (options.signal?.aborted) return; // destroyed on purpose
-        const failure = error instanceof UserError ? error : new UserError(`Reading the logs of pod ${pod} failed: ${String(error)}`);
+        const failure =
+          error instanceof UserError
+            ? error
+            : new UserError(`Reading the logs of pod ${pod} failed: ${String(error)}`);
         failures.push(failure);
         options.warn?.(failure.message);
       } finally {
@@ -120,14 +128,21 @@ const DURATION = /^(\d+)\s*(s|m|h|d)$/;
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 
 /** `--startTime 30m | 2h | 1d | 45s | <ISO date>` → the pods/log API's sinceSeconds or sinceTime. */
-export function parseSince(value: string, now: Date = new Date()): { sinceSeconds: number } | { sinceTime: string } {
+export function parseSince(
+  value: string,
+  now: Date = new Date(),
+): { sinceSeconds: number } | { sinceTime: string } {
   const trimmed = value.trim();
   const duration = DURATION.exec(trimmed);
-  if (duration) return { sinceSeconds: Number(duration[1]) * (UNIT_SECONDS[duration[2] as string] as number) };
+  if (duration)
+    return { sinceSeconds: Number(duration[1]) * (UNIT_SECONDS[duration[2] as string] as number) };
   const date = new Date(trimmed);
   if (/^\d{4}-\d{2}-\d{2}/.test(trimmed) && !Number.isNaN(date.getTime())) {
-    if (date.getTime() > now.getTime()) throw new UserError(`--startTime ${value} is in the future.`);
+    if (date.getTime() > now.getTime())
+      throw new UserError(`--startTime ${value} is in the future.`);
     return { sinceTime: date.toISOString().replace(/\.\d{3}Z$/, 'Z') };
   }
-  throw new UserError(`--startTime "${value}" is neither a duration (30s, 30m, 2h, 1d) nor an ISO date (2024-05-01T10:00:00Z).`);
+  throw new UserError(
+    `--startTime "${value}" is neither a duration (30s, 30m, 2h, 1d) nor an ISO date (2024-05-01T10:00:00Z).`,
+  );
 }

@@ -41,8 +41,19 @@ interface PodCondition {
 
 /** The parts of a Pod this module reads. */
 export interface PodView {
-  metadata: { name: string; namespace?: string; deletionTimestamp?: string; labels?: Record<string, string> };
-  spec?: { containers?: { name: string; image?: string; resources?: { limits?: Record<string, string> } }[] };
+  metadata: {
+    name: string;
+    namespace?: string;
+    deletionTimestamp?: string;
+    labels?: Record<string, string>;
+  };
+  spec?: {
+    containers?: {
+      name: string;
+      image?: string;
+      resources?: { limits?: Record<string, string> };
+    }[];
+  };
   status?: {
     phase?: string;
     reason?: string;
@@ -66,10 +77,25 @@ export interface PodDiagnosis {
   crashedContainer?: string;
 }
 
-const IMAGE_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull']);
-const CONFIG_REASONS = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const IMAGE_REASONS = new Set([
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
+const CONFIG_REASONS = new Set([
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'RunContainerError',
+]);
 /** Reasons that do not clear up by waiting. ErrImagePull turns into ImagePullBackOff within seconds. */
-const FATAL_REASONS = new Set(['CrashLoopBackOff', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', ...CONFIG_REASONS]);
+const FATAL_REASONS = new Set([
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+  ...CONFIG_REASONS,
+]);
 /** Lines of the crashed container's log quoted in a problem. */
 export const CRASH_LOG_LINES = 20;
 
@@ -78,9 +104,12 @@ export function isPodReady(pod: PodView): boolean {
 }
 
 function exitText(terminated: ContainerStateTerminated): string {
-  const code = terminated.exitCode ?? (terminated.signal !== undefined ? 128 + terminated.signal : undefined);
+  const code =
+    terminated.exitCode ?? (terminated.signal !== undefined ? 128 + terminated.signal : undefined);
   const reason = terminated.reason ? ` (${terminated.reason})` : '';
-  const message = terminated.message?.trim() ? `; termination message: ${terminated.message.trim()}` : '';
+  const message = terminated.message?.trim()
+    ? `; termination message: ${terminated.message.trim()}`
+    : '';
   return `exit code ${code ?? 'unknown'}${reason}${message}`;
 }
 
@@ -90,14 +119,20 @@ function memoryLimit(pod: PodView, container: string): string {
 }
 
 /** One container's problem, if it has one. */
-function containerProblem(pod: PodView, status: ContainerStatus): Omit<PodDiagnosis, 'pod' | 'ready'> | undefined {
+function containerProblem(
+  pod: PodView,
+  status: ContainerStatus,
+): Omit<PodDiagnosis, 'pod' | 'ready'> | undefined {
   const waiting = status.state?.waiting;
   const terminated = status.state?.terminated;
   const last = status.lastState?.terminated;
   const name = `container "${status.name}"`;
   if (waiting?.reason === 'CrashLoopBackOff') {
     const restarts = status.restartCount ?? 0;
-    const oom = last?.reason === 'OOMKilled' ? ` It ran out of memory: raise memorySize above the limit${memoryLimit(pod, status.name)}.` : '';
+    const oom =
+      last?.reason === 'OOMKilled'
+        ? ` It ran out of memory: raise memorySize above the limit${memoryLimit(pod, status.name)}.`
+        : '';
     return {
       state: 'CrashLoopBackOff',
       problem: `${name} keeps crashing (CrashLoopBackOff, ${restarts} restart${restarts === 1 ? '' : 's'})${last ? `: last ${exitText(last)}` : ''}.${oom}`,
@@ -106,7 +141,8 @@ function containerProblem(pod: PodView, status: ContainerStatus): Omit<PodDiagno
     };
   }
   if (waiting?.reason && IMAGE_REASONS.has(waiting.reason)) {
-    const image = status.image ?? pod.spec?.containers?.find((c) => c.name === status.name)?.image ?? '?';
+    const image =
+      status.image ?? pod.spec?.containers?.find((c) => c.name === status.name)?.image ?? '?';
     return {
       state: waiting.reason,
       problem: `${name} cannot pull image "${image}" (${waiting.reason})${waiting.message ? `: ${waiting.message}` : ''}`,
@@ -129,12 +165,23 @@ function containerProblem(pod: PodView, status: ContainerStatus): Omit<PodDiagno
     };
   }
   if (terminated && (terminated.exitCode ?? 0) !== 0) {
-    return { state: terminated.reason ?? 'Error', problem: `${name} exited with ${exitText(terminated)}`, fatal: false };
+    return {
+      state: terminated.reason ?? 'Error',
+      problem: `${name} exited with ${exitText(terminated)}`,
+      fatal: false,
+    };
   }
   if (waiting?.reason) return { state: waiting.reason, fatal: false };
   if (status.state?.running && !status.ready) {
-    const oom = last?.reason === 'OOMKilled' ? ` (restarted after OOMKilled; raise memorySize above the limit${memoryLimit(pod, status.name)})` : '';
-    return { state: 'Running, not Ready', ...(oom ? { problem: `${name} is running but not Ready${oom}` } : {}), fatal: false };
+    const oom =
+      last?.reason === 'OOMKilled'
+        ? ` (restarted after OOMKilled; raise memorySize above the limit${memoryLimit(pod, status.name)})`
+        : '';
+    return {
+      state: 'Running, not Ready',
+      ...(oom ? { problem: `${name} is running but not Ready${oom}` } : {}),
+      fatal: false,
+    };
   }
   return undefined;
 }
@@ -147,37 +194,70 @@ export function podState(pod: PodView, container?: string): PodDiagnosis {
   const name = pod.metadata.name;
   const ready = isPodReady(pod);
   const status = pod.status ?? {};
-  if (pod.metadata.deletionTimestamp) return { pod: name, ready: false, state: 'Terminating', fatal: false };
+  if (pod.metadata.deletionTimestamp)
+    return { pod: name, ready: false, state: 'Terminating', fatal: false };
   if (status.phase === 'Failed') {
     const why = [status.reason, status.message].filter(Boolean).join(': ');
-    return { pod: name, ready, state: 'Failed', problem: `pod failed${why ? ` (${why})` : ''}`, fatal: true };
+    return {
+      pod: name,
+      ready,
+      state: 'Failed',
+      problem: `pod failed${why ? ` (${why})` : ''}`,
+      fatal: true,
+    };
   }
   const all = status.containerStatuses ?? [];
-  const chosen = container && all.some((c) => c.name === container) ? all.filter((c) => c.name === container) : all;
+  const chosen =
+    container && all.some((c) => c.name === container)
+      ? all.filter((c) => c.name === container)
+      : all;
   // Init containers run first: if one is stuck, that is the problem.
   for (const statusOf of [...(status.initContainerStatuses ?? []), ...chosen]) {
     const problem = containerProblem(pod, statusOf);
     if (problem?.problem || problem?.fatal) return { pod: name, ready, ...problem };
   }
-  const unscheduled = status.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  const unscheduled = status.conditions?.find(
+    (c) => c.type === 'PodScheduled' && c.status === 'False',
+  );
   if (unscheduled?.reason === 'Unschedulable') {
-    return { pod: name, ready, state: 'Unschedulable', problem: `cannot be scheduled: ${unscheduled.message ?? 'no node fits'}`, fatal: false };
+    return {
+      pod: name,
+      ready,
+      state: 'Unschedulable',
+      problem: `cannot be scheduled: ${unscheduled.message ?? 'no node fits'}`,
+      fatal: false,
+    };
   }
   if (ready) return { pod: name, ready, state: 'Ready', fatal: false };
   const waitingReason = chosen.map((c) => c.state?.waiting?.reason).find(Boolean);
   const notReady = chosen.some((c) => c.state?.running) ? 'Running, not Ready' : undefined;
-  return { pod: name, ready, state: waitingReason ?? notReady ?? status.phase ?? 'Pending', fatal: false };
+  return {
+    pod: name,
+    ready,
+    state: waitingReason ?? notReady ?? status.phase ?? 'Pending',
+    fatal: false,
+  };
 }
 
 /** The last lines of a stream, or undefined when it cannot be read within `timeoutMs`. */
-async function lastLines(open: () => Promise<Readable>, count: number, timeoutMs: number): Promise<string[] | undefined> {
+async function lastLines(
+  open: () => Promise<Readable>,
+  count: number,
+  timeoutMs: number,
+): Promise<string[] | undefined> {
   let stream: Readable | undefined;
-  const timer = new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), timeoutMs).unref());
+  const timer = new Promise<undefined>((resolve) =>
+    setTimeout(() => resolve(undefined), timeoutMs).unref(),
+  );
   const read = (async () => {
     stream = await open();
     const chunks: Buffer[] = [];
     for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks).toString('utf8').split('\n').filter((line) => line.length > 0).slice(-count);
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.length > 0)
+      .slice(-count);
   })().catch(() => undefined);
   const lines = await Promise.race([read, timer]);
   stream?.destroy();
@@ -185,16 +265,28 @@ async function lastLines(open: () => Promise<Readable>, count: number, timeoutMs
 }
 
 /** Adds the crashed container's last log lines (previous instance) to a diagnosis. */
-export async function withCrashLogs(client: ClusterClient, namespace: string, diagnosis: PodDiagnosis): Promise<PodDiagnosis> {
+export async function withCrashLogs(
+  client: ClusterClient,
+  namespace: string,
+  diagnosis: PodDiagnosis,
+): Promise<PodDiagnosis> {
   if (!diagnosis.crashedContainer || !diagnosis.problem) return diagnosis;
   const container = diagnosis.crashedContainer;
   const lines = await lastLines(
-    () => client.podLogs(namespace, diagnosis.pod, { container, previous: true, tailLines: CRASH_LOG_LINES }),
+    () =>
+      client.podLogs(namespace, diagnosis.pod, {
+        container,
+        previous: true,
+        tailLines: CRASH_LOG_LINES,
+      }),
     CRASH_LOG_LINES,
     5_000,
   );
   if (!lines || lines.length === 0) return diagnosis;
-  return { ...diagnosis, problem: `${diagnosis.problem}\nLast log lines of ${container}:\n${lines.map((l) => `  | ${l}`).join('\n')}` };
+  return {
+    ...diagnosis,
+    problem: `${diagnosis.problem}\nLast log lines of ${container}:\n${lines.map((l) => `  | ${l}`).join('\n')}`,
+  };
 }
 
 /** Every pod matching `selector`, with what is wrong with it (crash logs included when available). */
@@ -210,5 +302,7 @@ export async function diagnosePods(
 
 /** `pod-a: CrashLoopBackOff (container "x" keeps crashing…)` lines, for messages. */
 export function formatPodStates(diagnoses: PodDiagnosis[]): string {
-  return diagnoses.map((d) => `pod ${d.pod}: ${d.state}${d.problem ? ` — ${d.problem}` : ''}`).join('\n');
+  return diagnoses
+    .map((d) => `pod ${d.pod}: ${d.state}${d.problem ? ` — ${d.problem}` : ''}`)
+    .join('\n');
 }

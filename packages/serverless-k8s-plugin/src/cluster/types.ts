@@ -28,6 +28,8 @@ export interface ProxyRequest {
   path: string;
   headers: Record<string, string>;
   body?: Buffer;
+  /** How long the function may stay silent before the request fails (default 300 s). */
+  timeoutMs?: number;
 }
 
 export interface ProxyResponse {
@@ -52,11 +54,29 @@ export interface ClusterClient {
   /** Display name of the cluster (context / server host), for messages. */
   readonly clusterName: string;
   /** Server-side apply, field manager `serverless-k8s`, bounded concurrency, in order of kinds. */
-  apply(objects: KubeObject[], options?: { dryRun?: boolean; force?: boolean }): Promise<ApplyResult[]>;
-  get(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
-  list(apiVersion: string, kind: string, namespace: string | undefined, labelSelector?: string): Promise<KubeObject[]>;
+  apply(
+    objects: KubeObject[],
+    options?: { dryRun?: boolean; force?: boolean },
+  ): Promise<ApplyResult[]>;
+  get(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<KubeObject | undefined>;
+  list(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    labelSelector?: string,
+  ): Promise<KubeObject[]>;
   /** Deletes; a missing object is not an error. */
-  delete(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<void>;
+  delete(
+    apiVersion: string,
+    kind: string,
+    namespace: string | undefined,
+    name: string,
+  ): Promise<void>;
   /** Polls until none of these objects exist any more. */
   waitGone(objects: KubeObject[], timeoutMs: number): Promise<void>;
   /** Creates the namespace when missing; returns true when it did. */
@@ -64,7 +84,12 @@ export interface ClusterClient {
   /** True when the API server serves this group/version/kind (CRD installed). */
   hasKind(apiVersion: string, kind: string): Promise<boolean>;
   /** A request through /api/v1/namespaces/NS/services/NAME:PORT/proxy/PATH. */
-  proxy(namespace: string, service: string, port: number | string, request: ProxyRequest): Promise<ProxyResponse>;
+  proxy(
+    namespace: string,
+    service: string,
+    port: number | string,
+    request: ProxyRequest,
+  ): Promise<ProxyResponse>;
   /** Pod logs through the pods/log API. */
   podLogs(namespace: string, pod: string, options: LogOptions): Promise<Readable>;
 }

@@ -11,7 +11,7 @@ import type { Command, CommandContext } from './context.js';
 import { booleanOption, parseWaitTimeout, stringOption } from './options.js';
 import { listOwned, objectKey, staleObjects } from './owned.js';
 import { packageService } from './package.js';
-import { OK, objectRef, statusLine } from './report.js';
+import { countOf, objectRef, statusLine } from './report.js';
 
 const DEFAULT_WAIT_MS = 300_000;
 
@@ -47,7 +47,7 @@ async function ensureNamespaces(
   );
   for (const namespace of namespaces) {
     if (await client.ensureNamespace(namespace)) {
-      ctx.utils.log.notice(`${OK} Created namespace ${namespace} (it did not exist)`);
+      ctx.utils.log.success(`Created namespace ${namespace} (it did not exist)`);
     }
   }
 }
@@ -79,7 +79,7 @@ async function waitAndReport(
   }
   const timeoutMs = parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_WAIT_MS);
   const waiting = progress.create({
-    message: `Waiting for ${functions.length} function(s) to be ready`,
+    message: `Waiting for ${countOf(functions.length, 'function')} to be ready`,
   });
   let statuses: FunctionStatus[];
   try {
@@ -93,7 +93,7 @@ async function waitAndReport(
   for (const status of statuses) {
     const fn = functions.find((candidate) => candidate.name === status.name);
     if (status.ready) {
-      log.notice(statusLine(status, fn ? await functionUrl(ctx, client, fn) : undefined));
+      log.success(statusLine(status, fn ? await functionUrl(ctx, client, fn) : undefined));
     } else {
       log.error(statusLine(status));
     }
@@ -104,7 +104,7 @@ async function waitAndReport(
       (status) => `${status.name}: ${(status.problem ?? 'not ready').split('\n')[0]}`,
     );
     throw new UserError(
-      `Deploy failed: ${failed.length} of ${statuses.length} function(s) not ready on ${client.clusterName} (${reasons.join('; ')}).`,
+      `Deploy failed: ${failed.length} of ${countOf(statuses.length, 'function')} not ready on ${client.clusterName} (${reasons.join('; ')}).`,
     );
   }
 }
@@ -122,11 +122,12 @@ export async function rollout(
   const { model, provider } = ctx;
   const { log, progress } = ctx.utils;
   const client = await ctx.cluster();
-  await provider.preflight(client, model, prune ? undefined : functions);
+  const notes = await provider.preflight(client, model, prune ? undefined : functions);
+  for (const warning of notes?.warnings ?? []) log.warning(warning);
   await ensureNamespaces(ctx, client, objects);
 
   const applying = progress.create({
-    message: `Applying ${objects.length} objects to ${client.clusterName}`,
+    message: `Applying ${countOf(objects.length, 'object')} to ${client.clusterName}`,
   });
   let changed: KubeObject[];
   let pruned: KubeObject[] = [];
@@ -158,12 +159,12 @@ export async function rollout(
   }
 
   if (changed.length === 0 && pruned.length === 0) {
-    log.notice(
-      `${OK} No changes: ${objects.length} objects already up to date on ${client.clusterName}`,
+    log.success(
+      `No changes: ${countOf(objects.length, 'object')} already up to date on ${client.clusterName}`,
     );
   } else {
-    log.notice(
-      `${OK} Applied ${objects.length} objects to ${client.clusterName}: ${changed.length} changed, ` +
+    log.success(
+      `Applied ${countOf(objects.length, 'object')} to ${client.clusterName}: ${changed.length} changed, ` +
         `${objects.length - changed.length} unchanged${prune ? `, ${pruned.length} pruned` : ''}`,
     );
     for (const object of changed) log.notice(`  configured ${objectRef(object, model.namespace)}`);

@@ -5,6 +5,7 @@ import { parseSince, streamLogs } from '../cluster/logs.js';
 import type { FunctionModel } from '../model/types.js';
 import type { Command, CommandContext } from './context.js';
 import { booleanOption, findFunction, parseCount, parseFilter, stringOption } from './options.js';
+import { countOf } from './report.js';
 
 /** An AbortSignal fired by the first Ctrl-C (or SIGTERM), and how to stop listening. */
 function interruptSignal(): { signal: AbortSignal; dispose(): void } {
@@ -45,6 +46,10 @@ export const logsCommand: Command = async (ctx) => {
     if (result.pods.length === 0) {
       ctx.utils.log.warning(
         `${fn.name} has no pods in namespace ${fn.namespace} (not deployed, or scaled to zero).`,
+      );
+    } else if (result.lines === 0 && !follow) {
+      ctx.utils.log.notice(
+        `No log lines${filter ? ' matching the filter' : ''} from ${countOf(result.pods.length, 'pod')} of ${fn.name}.`,
       );
     }
   } finally {

@@ -6,7 +6,7 @@ import type { FunctionModel } from '../model/types.js';
 import { packageFunctions, writeManifests } from '../packaging/index.js';
 import type { FunctionArtifact } from '../packaging/types.js';
 import type { Command, CommandContext } from './context.js';
-import { OK, formatBytes, objectRef } from './report.js';
+import { countOf, formatBytes, objectRef } from './report.js';
 
 export interface PackageResult {
   artifacts: Map<string, FunctionArtifact>;
@@ -61,8 +61,9 @@ export async function packageService(
   await writeManifests(objects, manifestFile);
   const { log } = ctx.utils;
   const relativeFile = path.relative(ctx.model.servicePath, manifestFile) || manifestFile;
-  log.notice(
-    `${OK} Packaged ${ctx.model.functions.length} function(s) in ${Date.now() - started} ms: ${objects.length} objects → ${relativeFile}`,
+  log.success(
+    `Packaged ${countOf(ctx.model.functions.length, 'function')} in ${Date.now() - started} ms: ` +
+      `${countOf(objects.length, 'object')} → ${relativeFile}`,
   );
   for (const [key, artifact] of artifacts) {
     log.verbose(

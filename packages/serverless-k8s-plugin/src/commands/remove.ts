@@ -3,7 +3,7 @@
 import type { Command } from './context.js';
 import { stringOption, parseWaitTimeout } from './options.js';
 import { listOwned } from './owned.js';
-import { OK, objectRef } from './report.js';
+import { countOf, objectRef } from './report.js';
 
 const DEFAULT_REMOVE_WAIT_MS = 120_000;
 
@@ -13,13 +13,13 @@ export const removeCommand: Command = async (ctx) => {
   const client = await ctx.cluster();
   const owned = await listOwned(client, model, provider);
   if (owned.length === 0) {
-    log.notice(
-      `${OK} Nothing to remove: ${model.service} (stage ${model.stage}) owns no objects on ${client.clusterName}`,
+    log.success(
+      `Nothing to remove: ${model.service} (stage ${model.stage}) owns no objects on ${client.clusterName}`,
     );
     return;
   }
   const removing = progress.create({
-    message: `Removing ${owned.length} objects from ${client.clusterName}`,
+    message: `Removing ${countOf(owned.length, 'object')} from ${client.clusterName}`,
   });
   try {
     for (const object of owned) {
@@ -30,7 +30,7 @@ export const removeCommand: Command = async (ctx) => {
         object.metadata.name,
       );
     }
-    removing.update(`Waiting for ${owned.length} objects to be gone`);
+    removing.update(`Waiting for ${countOf(owned.length, 'object')} to be gone`);
     await client.waitGone(
       owned,
       parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_REMOVE_WAIT_MS),
@@ -38,8 +38,8 @@ export const removeCommand: Command = async (ctx) => {
   } finally {
     removing.remove();
   }
-  log.notice(
-    `${OK} Removed ${model.service} (stage ${model.stage}): ${owned.length} objects deleted from ${client.clusterName}`,
+  log.success(
+    `Removed ${model.service} (stage ${model.stage}): ${countOf(owned.length, 'object')} deleted from ${client.clusterName}`,
   );
   for (const object of owned) log.verbose(`  deleted ${objectRef(object, model.namespace)}`);
 };

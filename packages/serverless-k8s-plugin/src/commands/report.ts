@@ -27,15 +27,23 @@ export function objectRef(object: KubeObject, defaultNamespace?: string): string
   return `${object.kind}/${object.metadata.name}${suffix}`;
 }
 
-/** `✔ hello ready (1/1) http://…` or `✖ hello not ready (0/1): CrashLoopBackOff …`. */
+/** `3 objects`, `1 object`. */
+export function countOf(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/**
+ * `hello ready (1/1) http://…` or `hello not ready (0/1): CrashLoopBackOff …`; the framework's
+ * log.success / log.error put the ✔ / ✖ in front.
+ */
 export function statusLine(status: FunctionStatus, url?: string): string {
   const replicas = `(${status.readyReplicas}/${status.desiredReplicas})`;
-  if (status.ready) return [OK, status.name, 'ready', replicas, url].filter(Boolean).join(' ');
+  if (status.ready) return [status.name, 'ready', replicas, url].filter(Boolean).join(' ');
   const problem = status.problem ?? 'not ready';
   // A multi-line problem (log excerpt) is indented under the function.
   const [first, ...rest] = problem.split('\n');
   return [
-    `${FAIL} ${status.name} not ready ${replicas}: ${first}`,
+    `${status.name} not ready ${replicas}: ${first}`,
     ...rest.map((line) => `    ${line}`),
   ].join('\n');
 }

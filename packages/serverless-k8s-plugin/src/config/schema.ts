@@ -9,7 +9,6 @@ type Schema = Record<string, unknown>;
 
 const string: Schema = { type: 'string' };
 const boolean: Schema = { type: 'boolean' };
-const integer: Schema = { type: 'integer' };
 const openObject: Schema = { type: 'object' };
 const stringMap: Schema = {
   type: 'object',
@@ -23,7 +22,9 @@ const strict = (properties: Record<string, Schema>, required: string[] = []): Sc
 });
 /** Numbers, or strings (values from ${env:…} variables arrive as strings). */
 const numberOrString: Schema = { anyOf: [{ type: 'number' }, { type: 'string' }] };
-const integerOrString: Schema = { anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\d+$' }] };
+const integerOrString: Schema = {
+  anyOf: [{ type: 'integer' }, { type: 'string', pattern: '^\\d+$' }],
+};
 
 const secretOrConfigMapRef: Schema = {
   anyOf: [string, strict({ name: string, optional: boolean }, ['name'])],
@@ -45,14 +46,25 @@ const environment: Schema = {
     },
     {
       type: 'array',
-      items: strict({ name: string, value: { anyOf: [string, { type: 'number' }, boolean] }, valueFrom: openObject }, ['name']),
+      items: strict(
+        {
+          name: string,
+          value: { anyOf: [string, { type: 'number' }, boolean] },
+          valueFrom: openObject,
+        },
+        ['name'],
+      ),
     },
   ],
 };
 
 const envFrom: Schema = {
   type: 'array',
-  items: strict({ prefix: string, secretRef: secretOrConfigMapRef, configMapRef: secretOrConfigMapRef }),
+  items: strict({
+    prefix: string,
+    secretRef: secretOrConfigMapRef,
+    configMapRef: secretOrConfigMapRef,
+  }),
 };
 
 const nameList: Schema = {
@@ -98,7 +110,10 @@ const providerProperties: Record<string, Schema> = {
     // Older serverless-kubeless spellings, still found in its docs and examples.
     hostname: string,
     tls: boolean,
-    tlsConfig: { type: 'array', items: strict({ hosts: { type: 'array', items: string }, secretName: string }) },
+    tlsConfig: {
+      type: 'array',
+      items: strict({ hosts: { type: 'array', items: string }, secretName: string }),
+    },
   }),
   // Knative.
   nodeImage: string,
@@ -134,7 +149,10 @@ const functionProperties: Record<string, Schema> = {
   concurrency: integerOrString,
   traffic: {
     type: 'array',
-    items: strict({ revision: string, latestRevision: boolean, percent: integerOrString, tag: string }, ['percent']),
+    items: strict(
+      { revision: string, latestRevision: boolean, percent: integerOrString, tag: string },
+      ['percent'],
+    ),
   },
   visibility: { enum: ['cluster-local', 'public'] },
   build: { enum: ['docker'] },
@@ -166,7 +184,14 @@ const functionEvents: Record<string, Schema> = {
       strict({ ...eventName, cron: string, rate: string, payload: {}, data: {}, timezone: string }),
     ],
   },
-  trigger: { anyOf: [string, strict({ ...eventName, queue: { enum: ['kafka', 'nats', 'Kafka', 'NATS'] }, topic: string }, ['topic'])] },
+  trigger: {
+    anyOf: [
+      string,
+      strict({ ...eventName, queue: { enum: ['kafka', 'nats', 'Kafka', 'NATS'] }, topic: string }, [
+        'topic',
+      ]),
+    ],
+  },
   kafka: {
     anyOf: [
       string,

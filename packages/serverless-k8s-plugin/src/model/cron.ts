@@ -1,7 +1,15 @@
 // Cron syntax as Kubernetes CronJobs, Kubeless CronJobTriggers and Knative PingSources take it:
 // five fields (robfig/cron standard parser) or a @macro.
 
-const MACROS = new Set(['@yearly', '@annually', '@monthly', '@weekly', '@daily', '@midnight', '@hourly']);
+const MACROS = new Set([
+  '@yearly',
+  '@annually',
+  '@monthly',
+  '@weekly',
+  '@daily',
+  '@midnight',
+  '@hourly',
+]);
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
@@ -33,7 +41,8 @@ function fieldValue(token: string, spec: FieldSpec): number | undefined {
 function fieldProblem(field: string, spec: FieldSpec): string | undefined {
   for (const item of field.split(',')) {
     const [range, step, extra] = item.split('/');
-    if (extra !== undefined || range === undefined || range === '') return `"${item}" in the ${spec.name} field is malformed`;
+    if (extra !== undefined || range === undefined || range === '')
+      return `"${item}" in the ${spec.name} field is malformed`;
     if (step !== undefined && !(/^\d+$/.test(step) && Number(step) > 0)) {
       return `step "/${step}" in the ${spec.name} field must be a positive number`;
     }
@@ -62,7 +71,9 @@ function fieldProblem(field: string, spec: FieldSpec): string | undefined {
 export function cronProblem(expression: string): string | undefined {
   const text = expression.trim();
   if (text.startsWith('@')) {
-    return MACROS.has(text) ? undefined : `"${text}" is not a known macro (${[...MACROS].join(', ')})`;
+    return MACROS.has(text)
+      ? undefined
+      : `"${text}" is not a known macro (${[...MACROS].join(', ')})`;
   }
   if (/^cron\(/i.test(text)) {
     return `"${text}" is AWS syntax; write the five fields without cron(…), e.g. "*/5 * * * *"`;
@@ -84,12 +95,17 @@ export function cronProblem(expression: string): string | undefined {
  */
 export function rateToCron(rate: string): { cron: string } | { problem: string } {
   const match = /^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$/i.exec(rate.trim());
-  if (!match) return { problem: `"${rate}" is not a rate; write e.g. rate(5 minutes), rate(1 hour) or rate(1 day)` };
+  if (!match)
+    return {
+      problem: `"${rate}" is not a rate; write e.g. rate(5 minutes), rate(1 hour) or rate(1 day)`,
+    };
   const amount = Number(match[1]);
   const unit = match[2]!.toLowerCase().replace(/s$/, '');
   const limits: Record<string, number> = { minute: 60, hour: 24, day: 1 };
   if (amount < 1 || (limits[unit]! % amount !== 0 && !(unit === 'day' && amount === 1))) {
-    return { problem: `"${rate}" has no exact cron equivalent; use cron: with five fields instead` };
+    return {
+      problem: `"${rate}" has no exact cron equivalent; use cron: with five fields instead`,
+    };
   }
   if (unit === 'minute') return { cron: amount === 1 ? '* * * * *' : `*/${amount} * * * *` };
   if (unit === 'hour') return { cron: amount === 1 ? '0 * * * *' : `0 */${amount} * * *` };

@@ -33,20 +33,26 @@ export function resolveHandler(raw: string, servicePath: string, runtime: string
   const dot = raw.lastIndexOf('.');
   const slash = raw.lastIndexOf('/');
   if (dot <= 0 || dot === raw.length - 1 || dot < slash) {
-    return { problem: `"${raw}" must be <file path without extension>.<exported function>, e.g. src/handler.hello` };
+    return {
+      problem: `"${raw}" must be <file path without extension>.<exported function>, e.g. src/handler.hello`,
+    };
   }
   const base = raw.slice(0, dot);
   const exportName = raw.slice(dot + 1);
   const foreign = FOREIGN_RUNTIMES[runtimeFamily(runtime)];
   const extensions = foreign ? [foreign.extension] : NODE_EXTENSIONS;
-  const file = extensions.map((ext) => base + ext).find((candidate) => isFile(join(servicePath, candidate)));
+  const file = extensions
+    .map((ext) => base + ext)
+    .find((candidate) => isFile(join(servicePath, candidate)));
   if (!file) {
     return {
       problem: `no file ${base}{${extensions.join(',')}} in ${servicePath}; create it or fix the path (relative to serverless.yml)`,
     };
   }
   const source = readFileSync(join(servicePath, file), 'utf8');
-  const exported = foreign ? definesFunction(source, exportName, runtimeFamily(runtime)) : mayExport(source, exportName);
+  const exported = foreign
+    ? definesFunction(source, exportName, runtimeFamily(runtime))
+    : mayExport(source, exportName);
   if (!exported) {
     return {
       problem: `${file} does not export "${exportName}"; add \`export async function ${exportName}(event, context) {…}\` or change the handler to one of its exports`,
@@ -67,7 +73,7 @@ function escape(name: string): string {
 export function mayExport(source: string, name: string): boolean {
   const code = stripComments(source);
   // Anything dynamic: cannot tell statically, so let the bundler decide.
-  if (/export\s*\*\s*from/.test(code) || /module\.exports\s*=\s*(?!\{)/.test(code)) return true;
+  if (/export\s*\*\s*from/.test(code) || /module\.exports\s*=\s*(?![\s{])/.test(code)) return true;
   const n = escape(name);
   if (name === 'default' && /export\s+default\b/.test(code)) return true;
   const patterns = [
@@ -102,7 +108,9 @@ function listExports(list: string): string[] {
 
 function objectKeys(body: string): string[] {
   const keys: string[] = [];
-  for (const match of body.matchAll(/(?:^|,|\{)\s*(?:async\s+)?['"]?([\w$]+)['"]?\s*(?=[:,(}]|$)/g)) {
+  for (const match of body.matchAll(
+    /(?:^|,|\{)\s*(?:async\s+)?['"]?([\w$]+)['"]?\s*(?=[:,(}]|$)/g,
+  )) {
     keys.push(match[1]!);
   }
   return keys;

@@ -15,7 +15,8 @@ export function dns1123LabelProblem(value: string): string | undefined {
 
 /** Why `value` is not a DNS-1123 subdomain (Secret and ConfigMap names), or undefined. */
 export function dns1123SubdomainProblem(value: string): string | undefined {
-  if (value.length > 253) return `"${value}" is ${value.length} characters; at most 253 are allowed`;
+  if (value.length > 253)
+    return `"${value}" is ${value.length} characters; at most 253 are allowed`;
   if (!DNS1123_SUBDOMAIN.test(value)) {
     return `"${value}" is not a valid Kubernetes name: use lower-case letters, digits, '-' and '.', starting and ending with a letter or digit`;
   }

@@ -22,10 +22,12 @@ export type QuantityResult = { value: string } | { problem: string };
  */
 export function memoryQuantity(input: unknown): QuantityResult {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input <= 0) return { problem: `${input} must be a positive number of MiB` };
+    if (!Number.isFinite(input) || input <= 0)
+      return { problem: `${input} must be a positive number of MiB` };
     return { value: `${input}Mi` };
   }
-  if (typeof input !== 'string') return { problem: 'must be a number (MiB) or a quantity such as 256Mi' };
+  if (typeof input !== 'string')
+    return { problem: 'must be a number (MiB) or a quantity such as 256Mi' };
   const text = input.trim();
   if (/^\d+(\.\d+)?$/.test(text)) return { value: `${text}Mi` };
   const foreign = /^(\d+(?:\.\d+)?)\s*([A-Za-z]+)$/.exec(text);
@@ -47,13 +49,17 @@ export function memoryQuantity(input: unknown): QuantityResult {
 /** cpu: a number of cores (`0.5`, `1`) or a quantity (`500m`). */
 export function cpuQuantity(input: unknown): QuantityResult {
   if (typeof input === 'number') {
-    if (!Number.isFinite(input) || input <= 0) return { problem: `${input} must be a positive number of cores` };
+    if (!Number.isFinite(input) || input <= 0)
+      return { problem: `${input} must be a positive number of cores` };
     return { value: String(input) };
   }
-  if (typeof input !== 'string') return { problem: 'must be a number of cores or a quantity such as 500m' };
+  if (typeof input !== 'string')
+    return { problem: 'must be a number of cores or a quantity such as 500m' };
   const text = input.trim();
   if (!QUANTITY.test(text)) {
-    return { problem: `"${input}" is not a Kubernetes quantity; write e.g. 500m (half a core) or 1` };
+    return {
+      problem: `"${input}" is not a Kubernetes quantity; write e.g. 500m (half a core) or 1`,
+    };
   }
   if (parseQuantity(text) <= 0) return { problem: `"${input}" must be more than zero` };
   return { value: text };

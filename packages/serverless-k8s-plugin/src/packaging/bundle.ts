@@ -4,7 +4,7 @@
 // export exists — without running user code.
 import { readFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { build, type Message } from 'esbuild';
+import type { Message } from 'esbuild';
 import type { FunctionModel, HandlerRef, ServiceModel } from '../model/types.js';
 import { FOREIGN_RUNTIMES, runtimeFamily } from '../model/handler.js';
 
@@ -20,6 +20,9 @@ export interface Bundle {
 export class BundleError extends Error {}
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+// Loaded on first use, like archiver in zip.ts: only packaging needs esbuild.
+let esbuildModule: Promise<typeof import('esbuild')> | undefined;
 const DEFAULT_TARGET = 'node20';
 
 /** esbuild target for a function: the Node major of its Kubeless runtime or Knative image. */
@@ -29,17 +32,31 @@ export function nodeTarget(model: ServiceModel, fn: FunctionModel): string {
   return major ? `node${major}` : DEFAULT_TARGET;
 }
 
-export async function bundleFunction(model: ServiceModel, fn: FunctionModel, handler: HandlerRef, outDir: string): Promise<Bundle> {
+export async function bundleFunction(
+  model: ServiceModel,
+  fn: FunctionModel,
+  handler: HandlerRef,
+  outDir: string,
+): Promise<Bundle> {
   const family = runtimeFamily(fn.runtime);
   const foreign = FOREIGN_RUNTIMES[family];
   if (foreign) return copySource(model, handler, foreign.depsFile);
   return bundleNode(model, fn, handler, outDir);
 }
 
-async function bundleNode(model: ServiceModel, fn: FunctionModel, handler: HandlerRef, outDir: string): Promise<Bundle> {
+async function bundleNode(
+  model: ServiceModel,
+  fn: FunctionModel,
+  handler: HandlerRef,
+  outDir: string,
+): Promise<Bundle> {
   const moduleFileName = `${fn.name}.js`;
-  const exported = IDENTIFIER.test(handler.exportName) ? handler.exportName : JSON.stringify(handler.exportName);
+  const exported = IDENTIFIER.test(handler.exportName)
+    ? handler.exportName
+    : JSON.stringify(handler.exportName);
   const source = `./${handler.file.split('\\').join('/')}`;
+  esbuildModule ??= import('esbuild');
+  const { build } = await esbuildModule;
   let result;
   try {
     result = await build({
@@ -68,18 +85,25 @@ async function bundleNode(model: ServiceModel, fn: FunctionModel, handler: Handl
     throw new BundleError(describeBuildFailure(error, handler));
   }
   const files: Record<string, Buffer> = {};
-  for (const output of result.outputFiles) files[basename(output.path)] = Buffer.from(output.contents);
+  for (const output of result.outputFiles)
+    files[basename(output.path)] = Buffer.from(output.contents);
   const deps = fn.externalDependencies ? await nodeDeps(model.servicePath) : '';
   if (deps !== '') files['package.json'] = Buffer.from(deps);
   return { moduleFileName, files, deps };
 }
 
 /** Non-Node Kubeless runtimes: the handler file as written, plus its dependency file as spec.deps. */
-async function copySource(model: ServiceModel, handler: HandlerRef, depsFile: string): Promise<Bundle> {
+async function copySource(
+  model: ServiceModel,
+  handler: HandlerRef,
+  depsFile: string,
+): Promise<Bundle> {
   const moduleFileName = basename(handler.file);
   const moduleName = basename(handler.file, extname(handler.file));
   if (moduleName.includes('.')) {
-    throw new BundleError(`the module name "${moduleName}" contains a dot, which Kubeless reads as the end of the module; rename ${handler.file}`);
+    throw new BundleError(
+      `the module name "${moduleName}" contains a dot, which Kubeless reads as the end of the module; rename ${handler.file}`,
+    );
   }
   const files = { [moduleFileName]: await readFile(join(model.servicePath, handler.file)) };
   const deps = await readOptional(join(model.servicePath, depsFile));
@@ -95,7 +119,9 @@ async function nodeDeps(servicePath: string): Promise<string> {
   try {
     manifest = JSON.parse(text) as Record<string, unknown>;
   } catch (error) {
-    throw new BundleError(`package.json is not valid JSON (${(error as Error).message}); it is needed for externalDependencies`);
+    throw new BundleError(
+      `package.json is not valid JSON (${(error as Error).message}); it is needed for externalDependencies`,
+    );
   }
   const reduced = {
     name: manifest.name ?? 'function',
@@ -116,9 +142,12 @@ async function readOptional(path: string): Promise<string> {
 
 function describeBuildFailure(error: unknown, handler: HandlerRef): string {
   const messages = (error as { errors?: Message[] }).errors;
-  if (!Array.isArray(messages) || messages.length === 0) return `bundling ${handler.file} failed: ${(error as Error).message}`;
+  if (!Array.isArray(messages) || messages.length === 0)
+    return `bundling ${handler.file} failed: ${(error as Error).message}`;
   const lines = messages.slice(0, 10).map((message) => {
-    const where = message.location ? `${message.location.file}:${message.location.line}:${message.location.column + 1}: ` : '';
+    const where = message.location
+      ? `${message.location.file}:${message.location.line}:${message.location.column + 1}: `
+      : '';
     return `${where}${message.text}`;
   });
   const missingExport = messages.some((message) => message.text.startsWith('No matching export'));

@@ -7,7 +7,7 @@ import type { FunctionModel, ServiceModel } from '../model/types.js';
 import { UserError } from '../util/errors.js';
 import { BundleError, bundleFunction } from './bundle.js';
 import type { FunctionArtifact } from './types.js';
-import { sha256Checksum, zipFiles } from './zip.js';
+import { preloadZip, sha256Checksum, zipFiles } from './zip.js';
 
 export { writeManifests, toYaml } from './yaml.js';
 
@@ -27,6 +27,7 @@ export async function packageFunctions(
   functions: FunctionModel[],
   outDir: string,
 ): Promise<Map<string, FunctionArtifact>> {
+  preloadZip();
   const problems: string[] = [];
   const results = await Promise.all(
     functions.map(async (fn) => {
@@ -51,7 +52,11 @@ export async function packageFunctions(
   return artifacts;
 }
 
-async function packageFunction(model: ServiceModel, fn: FunctionModel, outDir: string): Promise<FunctionArtifact | undefined> {
+async function packageFunction(
+  model: ServiceModel,
+  fn: FunctionModel,
+  outDir: string,
+): Promise<FunctionArtifact | undefined> {
   if (!fn.handler) return undefined;
   const bundleDir = join(outDir, fn.key);
   const bundle = await bundleFunction(model, fn, fn.handler, bundleDir);
@@ -60,7 +65,9 @@ async function packageFunction(model: ServiceModel, fn: FunctionModel, outDir: s
   await rm(bundleDir, { recursive: true, force: true });
   await mkdir(bundleDir, { recursive: true });
   await Promise.all([
-    ...Object.entries(bundle.files).map(([name, content]) => writeFile(join(bundleDir, name), content)),
+    ...Object.entries(bundle.files).map(([name, content]) =>
+      writeFile(join(bundleDir, name), content),
+    ),
     writeFile(join(outDir, `${fn.key}.zip`), zip),
   ]);
   return {
@@ -79,7 +86,9 @@ function checkKubelessSize(fn: FunctionModel, zip: Buffer, deps: string): void {
   if (size <= KUBELESS_CODE_LIMIT_BYTES) return;
   const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
   const ways = [
-    fn.externalDependencies ? undefined : `set externalDependencies: true on functions.${fn.key} (dependencies are then installed from spec.deps in the cluster)`,
+    fn.externalDependencies
+      ? undefined
+      : `set externalDependencies: true on functions.${fn.key} (dependencies are then installed from spec.deps in the cluster)`,
     `build an image with the code and set functions.${fn.key}.image`,
     'drop unused dependencies',
   ].filter(Boolean);

@@ -5,7 +5,9 @@ import yaml from 'js-yaml';
 import type { KubeObject } from '../cluster/types.js';
 
 export function toYaml(objects: KubeObject[]): string {
-  return objects.map((object) => `---\n${yaml.dump(object, { noRefs: true, lineWidth: -1 })}`).join('');
+  return objects
+    .map((object) => `---\n${yaml.dump(object, { noRefs: true, lineWidth: -1 })}`)
+    .join('');
 }
 
 export async function writeManifests(objects: KubeObject[], file: string): Promise<void> {

@@ -1,12 +1,23 @@
 // Deterministic zip: entries sorted by name, fixed timestamp and mode, so identical files give an
 // identical archive and checksum (redeploying unchanged code changes nothing in the cluster).
 import { createHash } from 'node:crypto';
-import archiver from 'archiver';
+
+// Loaded on first use: archiver and its dependencies take a noticeable part of a second to
+// require, which commands that never zip (info, logs, invoke) should not pay.
+const loadArchiver = () => import('archiver');
+let archiverModule: ReturnType<typeof loadArchiver> | undefined;
 
 /** 1980-01-01, the earliest DOS date a zip can hold (archiver stores it as UTC). */
 const FIXED_DATE = new Date(Date.UTC(1980, 0, 1, 0, 0, 0));
 
-export function zipFiles(files: Record<string, Buffer>): Promise<Buffer> {
+/** Starts loading archiver, so it overlaps with bundling. */
+export function preloadZip(): void {
+  archiverModule ??= loadArchiver();
+}
+
+export async function zipFiles(files: Record<string, Buffer>): Promise<Buffer> {
+  preloadZip();
+  const archiver = (await archiverModule!).default;
   return new Promise((resolve, reject) => {
     const archive = archiver('zip', { zlib: { level: 9 } });
     const chunks: Buffer[] = [];

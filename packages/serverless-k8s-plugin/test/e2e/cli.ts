@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 export const pluginDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const runtimeDir = path.resolve(pluginDir, '../runtime-node');
 const serverlessBin = path.join(
-  path.dirname(createRequire(path.join(pluginDir, 'package.json')).resolve('serverless/package.json')),
+  path.dirname(
+    createRequire(path.join(pluginDir, 'package.json')).resolve('serverless/package.json'),
+  ),
   'bin',
   'serverless.js',
 );
@@ -26,12 +28,18 @@ export interface CliResult {
 export interface ServiceCopy {
   dir: string;
   /** Runs `serverless <args>` in the copy; never throws for a non-zero exit. */
-  sls(args: string[], options?: { env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult>;
+  sls(
+    args: string[],
+    options?: { env?: Record<string, string>; timeoutMs?: number },
+  ): Promise<CliResult>;
   dispose(): Promise<void>;
 }
 
 /** Copies test/fixtures/<name> to a temp dir and links the plugin and the runtime into its node_modules. */
-export async function copyService(name: string, env: Record<string, string> = {}): Promise<ServiceCopy> {
+export async function copyService(
+  name: string,
+  env: Record<string, string> = {},
+): Promise<ServiceCopy> {
   const dir = await mkdtemp(path.join(tmpdir(), `sk8s-${name}-`));
   await cp(path.join(pluginDir, 'test', 'fixtures', name), dir, { recursive: true });
   await mkdir(path.join(dir, 'node_modules', '@serverless-k8s'), { recursive: true });
@@ -39,12 +47,18 @@ export async function copyService(name: string, env: Record<string, string> = {}
   await symlink(runtimeDir, path.join(dir, 'node_modules', '@serverless-k8s', 'runtime'), 'dir');
   return {
     dir,
-    sls: (args, options = {}) => runServerless(dir, args, { ...env, ...options.env }, options.timeoutMs ?? 90_000),
+    sls: (args, options = {}) =>
+      runServerless(dir, args, { ...env, ...options.env }, options.timeoutMs ?? 90_000),
     dispose: () => rm(dir, { recursive: true, force: true }),
   };
 }
 
-function runServerless(cwd: string, args: string[], env: Record<string, string>, timeoutMs: number): Promise<CliResult> {
+function runServerless(
+  cwd: string,
+  args: string[],
+  env: Record<string, string>,
+  timeoutMs: number,
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [serverlessBin, ...args], {
       cwd,
@@ -66,7 +80,11 @@ function runServerless(cwd: string, args: string[], env: Record<string, string>,
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`serverless ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+      reject(
+        new Error(
+          `serverless ${args.join(' ')} did not finish in ${timeoutMs} ms:\n${stdout}\n${stderr}`,
+        ),
+      );
     }, timeoutMs);
     child.on('error', reject);
     child.on('close', (code) => {

@@ -2,7 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { formatPodStates, podState, type PodView } from '../../src/cluster/pods.js';
 
 function pod(status: PodView['status'], spec?: PodView['spec']): PodView {
-  return { metadata: { name: 'hello-abc' }, spec: spec ?? { containers: [{ name: 'hello', image: 'kubeless/nodejs:14' }] }, status };
+  return {
+    metadata: { name: 'hello-abc' },
+    spec: spec ?? { containers: [{ name: 'hello', image: 'kubeless/nodejs:14' }] },
+    status,
+  };
 }
 
 const ready = [{ type: 'Ready', status: 'True' }];
@@ -10,7 +14,13 @@ const notReady = [{ type: 'Ready', status: 'False' }];
 
 describe('podState', () => {
   it('reports a Ready pod as ready without a problem', () => {
-    const state = podState(pod({ phase: 'Running', conditions: ready, containerStatuses: [{ name: 'hello', ready: true, state: { running: {} } }] }));
+    const state = podState(
+      pod({
+        phase: 'Running',
+        conditions: ready,
+        containerStatuses: [{ name: 'hello', ready: true, state: { running: {} } }],
+      }),
+    );
     expect(state).toEqual({ pod: 'hello-abc', ready: true, state: 'Ready', fatal: false });
   });
 
@@ -23,8 +33,19 @@ describe('podState', () => {
           {
             name: 'hello',
             restartCount: 4,
-            state: { waiting: { reason: 'CrashLoopBackOff', message: 'back-off 1m20s restarting failed container' } },
-            lastState: { terminated: { exitCode: 1, reason: 'Error', message: 'SyntaxError: Unexpected token }' } },
+            state: {
+              waiting: {
+                reason: 'CrashLoopBackOff',
+                message: 'back-off 1m20s restarting failed container',
+              },
+            },
+            lastState: {
+              terminated: {
+                exitCode: 1,
+                reason: 'Error',
+                message: 'SyntaxError: Unexpected token }',
+              },
+            },
           },
         ],
       }),
@@ -42,18 +63,38 @@ describe('podState', () => {
       pod({
         phase: 'Pending',
         containerStatuses: [
-          { name: 'hello', image: 'registry.example/nope:1', state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.example/nope:1"' } } },
+          {
+            name: 'hello',
+            image: 'registry.example/nope:1',
+            state: {
+              waiting: {
+                reason: 'ImagePullBackOff',
+                message: 'Back-off pulling image "registry.example/nope:1"',
+              },
+            },
+          },
         ],
       }),
     );
     expect(state).toMatchObject({ state: 'ImagePullBackOff', fatal: true });
-    expect(state.problem).toBe('container "hello" cannot pull image "registry.example/nope:1" (ImagePullBackOff): Back-off pulling image "registry.example/nope:1"');
+    expect(state.problem).toBe(
+      'container "hello" cannot pull image "registry.example/nope:1" (ImagePullBackOff): Back-off pulling image "registry.example/nope:1"',
+    );
   });
 
   it('does not give up on the first ErrImagePull (it becomes ImagePullBackOff if it persists)', () => {
-    const state = podState(pod({ phase: 'Pending', containerStatuses: [{ name: 'hello', state: { waiting: { reason: 'ErrImagePull', message: 'timeout' } } }] }));
+    const state = podState(
+      pod({
+        phase: 'Pending',
+        containerStatuses: [
+          { name: 'hello', state: { waiting: { reason: 'ErrImagePull', message: 'timeout' } } },
+        ],
+      }),
+    );
     expect(state.fatal).toBe(false);
-    expect(state.problem).toContain('cannot pull image "kubeless/nodejs:14" (ErrImagePull): timeout');
+    expect(state.problem).toContain(
+      'cannot pull image "kubeless/nodejs:14" (ErrImagePull): timeout',
+    );
   });
 
   it('reports an OOM kill with the memory limit', () => {
@@ -63,7 +104,12 @@ describe('podState', () => {
           phase: 'Running',
           conditions: notReady,
           containerStatuses: [
-            { name: 'hello', restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } } },
+            {
+              name: 'hello',
+              restartCount: 2,
+              state: { waiting: { reason: 'CrashLoopBackOff' } },
+              lastState: { terminated: { exitCode: 137, reason: 'OOMKilled' } },
+            },
           ],
         },
         { containers: [{ name: 'hello', resources: { limits: { memory: '64Mi' } } }] },
@@ -78,17 +124,41 @@ describe('podState', () => {
     const state = podState(
       pod({
         phase: 'Pending',
-        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available: 3 Insufficient memory.' }],
+        conditions: [
+          {
+            type: 'PodScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: '0/3 nodes are available: 3 Insufficient memory.',
+          },
+        ],
       }),
     );
-    expect(state).toMatchObject({ state: 'Unschedulable', fatal: false, problem: 'cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory.' });
+    expect(state).toMatchObject({
+      state: 'Unschedulable',
+      fatal: false,
+      problem: 'cannot be scheduled: 0/3 nodes are available: 3 Insufficient memory.',
+    });
   });
 
   it('reports a missing secret (CreateContainerConfigError) as fatal', () => {
     const state = podState(
-      pod({ phase: 'Pending', containerStatuses: [{ name: 'hello', state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "db" not found' } } }] }),
+      pod({
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'hello',
+            state: {
+              waiting: { reason: 'CreateContainerConfigError', message: 'secret "db" not found' },
+            },
+          },
+        ],
+      }),
     );
-    expect(state).toMatchObject({ fatal: true, problem: 'container "hello" cannot start (CreateContainerConfigError): secret "db" not found' });
+    expect(state).toMatchObject({
+      fatal: true,
+      problem: 'container "hello" cannot start (CreateContainerConfigError): secret "db" not found',
+    });
   });
 
   it('looks only at the function container when told which one it is', () => {
@@ -96,28 +166,43 @@ describe('podState', () => {
       phase: 'Running',
       conditions: notReady,
       containerStatuses: [
-        { name: 'sidecar', state: { waiting: { reason: 'CrashLoopBackOff' } }, lastState: { terminated: { exitCode: 2 } } },
+        {
+          name: 'sidecar',
+          state: { waiting: { reason: 'CrashLoopBackOff' } },
+          lastState: { terminated: { exitCode: 2 } },
+        },
         { name: 'hello', state: { waiting: { reason: 'ContainerCreating' } } },
       ],
     };
-    expect(podState(pod(status), 'hello')).toMatchObject({ state: 'ContainerCreating', fatal: false });
+    expect(podState(pod(status), 'hello')).toMatchObject({
+      state: 'ContainerCreating',
+      fatal: false,
+    });
     expect(podState(pod(status)).state).toBe('CrashLoopBackOff');
     // A name no container has: all containers count.
     expect(podState(pod(status), 'other').state).toBe('CrashLoopBackOff');
   });
 
   it('reports a failed pod (evicted) and a terminating one', () => {
-    expect(podState(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on ephemeral-storage' }))).toMatchObject({
+    expect(
+      podState(pod({ phase: 'Failed', reason: 'Evicted', message: 'low on ephemeral-storage' })),
+    ).toMatchObject({
       fatal: true,
       problem: 'pod failed (Evicted: low on ephemeral-storage)',
     });
-    const terminating = { ...pod({ phase: 'Running', conditions: ready }), metadata: { name: 'old', deletionTimestamp: '2024-01-01T00:00:00Z' } };
+    const terminating = {
+      ...pod({ phase: 'Running', conditions: ready }),
+      metadata: { name: 'old', deletionTimestamp: '2024-01-01T00:00:00Z' },
+    };
     expect(podState(terminating)).toMatchObject({ ready: false, state: 'Terminating' });
   });
 
   it('formats states for messages', () => {
-    expect(formatPodStates([{ pod: 'a', ready: false, state: 'Pending', fatal: false }, { pod: 'b', ready: false, state: 'X', problem: 'why', fatal: true }])).toBe(
-      'pod a: Pending\npod b: X — why',
-    );
+    expect(
+      formatPodStates([
+        { pod: 'a', ready: false, state: 'Pending', fatal: false },
+        { pod: 'b', ready: false, state: 'X', problem: 'why', fatal: true },
+      ]),
+    ).toBe('pod a: Pending\npod b: X — why');
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +108,7 @@ describe('request data', () => {
     await expect(readInvokeData({ path: 'missing.json' }, dir)).rejects.toThrow(
       /missing\.json.*ENOENT/,
     );
+    await rm(dir, { recursive: true, force: true });
   });
 });
 

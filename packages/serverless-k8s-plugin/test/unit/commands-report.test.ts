@@ -7,6 +7,7 @@ import {
   staleObjects,
 } from '../../src/commands/owned.js';
 import {
+  countOf,
   formatBytes,
   formatSeconds,
   formatTable,
@@ -35,9 +36,9 @@ describe('report formatting', () => {
   it('writes status lines like kubectl', () => {
     const base = { name: 'hello', namespace: 'default', readyReplicas: 1, desiredReplicas: 1 };
     expect(statusLine({ ...base, ready: true }, 'http://hello.127.0.0.1.nip.io/hello')).toBe(
-      '✔ hello ready (1/1) http://hello.127.0.0.1.nip.io/hello',
+      'hello ready (1/1) http://hello.127.0.0.1.nip.io/hello',
     );
-    expect(statusLine({ ...base, ready: true })).toBe('✔ hello ready (1/1)');
+    expect(statusLine({ ...base, ready: true })).toBe('hello ready (1/1)');
     expect(
       statusLine({
         ...base,
@@ -45,10 +46,16 @@ describe('report formatting', () => {
         readyReplicas: 0,
         problem: 'CrashLoopBackOff (exit code 1)\nSyntaxError: x',
       }),
-    ).toBe('✖ hello not ready (0/1): CrashLoopBackOff (exit code 1)\n    SyntaxError: x');
+    ).toBe('hello not ready (0/1): CrashLoopBackOff (exit code 1)\n    SyntaxError: x');
     expect(statusLine({ ...base, ready: false, readyReplicas: 0 })).toBe(
-      '✖ hello not ready (0/1): not ready',
+      'hello not ready (0/1): not ready',
     );
+  });
+
+  it('counts with the right plural', () => {
+    expect(countOf(1, 'object')).toBe('1 object');
+    expect(countOf(0, 'function')).toBe('0 functions');
+    expect(countOf(3, 'object')).toBe('3 objects');
   });
 
   it('formats object references, durations and sizes', () => {

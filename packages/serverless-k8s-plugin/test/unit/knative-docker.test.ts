@@ -52,7 +52,7 @@ describe('build: docker', () => {
         'ENV FUNC_HANDLER=hello FUNC_TIMEOUT=20 FUNC_RUNTIME=nodejs20 NODE_ENV=production',
         'EXPOSE 8080',
         'USER 1000',
-        'CMD ["node","/var/run/sk8s/runtime.js","/var/run/sk8s/handler.js","--handler","hello"]',
+        'CMD ["node","/var/run/sk8s/runtime.js","/var/run/sk8s/hello.js","--handler","hello"]',
         '',
       ].join('\n'),
     );
@@ -68,8 +68,8 @@ describe('build: docker', () => {
     const context = join(workDir, 'hello');
     expect(readdirSync(context).sort()).toEqual([
       'Dockerfile',
-      'handler.js',
-      'handler.js.map',
+      'hello.js',
+      'hello.js.map',
       'runtime.js',
     ]);
     expect(readFileSync(join(context, 'runtime.js'))).toEqual(RUNTIME_STUB);

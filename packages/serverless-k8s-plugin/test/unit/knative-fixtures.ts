@@ -7,36 +7,23 @@ import { expect } from 'vitest';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { LABELS, MANAGER, type FunctionModel, type ServiceModel } from '../../src/model/types.js';
 import type { FunctionArtifact } from '../../src/packaging/types.js';
+import { kubelessFunction } from './kubeless-fixtures.js';
 
 export const GOLDEN_DIR = join(__dirname, 'golden', 'knative');
 
 /** Stands in for the esbuild-bundled runtime: golden files should not change when the runtime does. */
 export const RUNTIME_STUB = Buffer.from('/* @serverless-k8s/runtime bundle (test stub) */\n');
 
+/** A function with every golden-relevant field pinned here (the shared builder supplies empty lists). */
 export function fnModel(overrides: Partial<FunctionModel> = {}): FunctionModel {
-  return {
-    key: 'hello',
-    name: 'hello',
+  return kubelessFunction('hello', {
     namespace: 'shop-dev',
     handler: { raw: 'src/handler.hello', file: 'src/handler.ts', exportName: 'hello' },
     runtime: 'nodejs20',
-    labels: {},
-    annotations: {},
-    environment: [],
-    envFrom: [],
     timeout: 30,
     port: 8080,
-    secrets: [],
-    configMaps: [],
-    volumes: [],
-    volumeMounts: [],
-    tolerations: [],
-    nodeSelector: {},
-    imagePullSecrets: [],
-    externalDependencies: false,
-    events: [],
     ...overrides,
-  };
+  });
 }
 
 export function serviceModel(
@@ -59,22 +46,17 @@ export function serviceModel(
   };
 }
 
+/** Shaped like packageFunctions' output: `<name>.js` and its source map. */
 export function artifactFor(
   fn: FunctionModel,
   code = `exports.${fn.handler?.exportName ?? 'handler'} = async () => 'hi';\n`,
 ): FunctionArtifact {
+  const moduleFileName = `${fn.name}.js`;
   const files = {
-    'handler.js': Buffer.from(code),
-    'handler.js.map': Buffer.from('{"version":3,"sources":[],"mappings":""}'),
+    [moduleFileName]: Buffer.from(code),
+    [`${moduleFileName}.map`]: Buffer.from('{"version":3,"sources":[],"mappings":""}'),
   };
-  return {
-    functionKey: fn.key,
-    moduleFileName: 'handler.js',
-    zip: Buffer.alloc(0),
-    checksum: 'sha256:0',
-    deps: '',
-    files,
-  };
+  return { functionKey: fn.key, moduleFileName, zip: Buffer.alloc(0), checksum: 'sha256:0', deps: '', files };
 }
 
 export function artifactsFor(functions: FunctionModel[]): Map<string, FunctionArtifact> {

@@ -119,8 +119,6 @@ describe('renderKnative golden manifests', () => {
           name: 'http-0',
           path: '/',
           customDomain: 'hello.example.com',
-          tls: true,
-          tlsSecretName: 'hello-tls',
         },
         {
           kind: 'schedule',
@@ -306,6 +304,6 @@ describe('renderKnative errors', () => {
     artifact.files['runtime.js'] = Buffer.from('x');
     expect(() =>
       renderKnative(serviceModel([fn]), new Map([[fn.key, artifact]]), RUNTIME_STUB),
-    ).toThrow(/rename the handler file/);
+    ).toThrow(/set `name:` on the function to something other than "runtime"/);
   });
 });

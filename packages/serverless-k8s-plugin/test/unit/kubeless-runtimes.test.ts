@@ -4,7 +4,9 @@ import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { closestRuntime, parseRuntimeIds } from '../../src/providers/kubeless/runtimes.js';
 
-const fixture = fileURLToPath(new URL('../../../../../shared/fixtures/kubeless-config.yaml', import.meta.url));
+const fixture = fileURLToPath(
+  new URL('../../../../../shared/fixtures/kubeless-config.yaml', import.meta.url),
+);
 const config = yaml.load(readFileSync(fixture, 'utf8')) as { data: Record<string, string> };
 const ids = parseRuntimeIds(config.data['runtime-images'] as string);
 

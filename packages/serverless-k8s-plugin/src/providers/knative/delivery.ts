@@ -35,8 +35,8 @@ export function codeFiles(
 ): Map<string, Buffer> {
   if (artifact.files[RUNTIME_FILE_NAME] !== undefined) {
     throw new UserError(
-      `functions.${fn.key}: the bundle contains a file named ${RUNTIME_FILE_NAME}, which is where the runtime is mounted; ` +
-        `rename the handler file (e.g. ${RUNTIME_FILE_NAME.replace('.js', '-handler.ts')}).`,
+      `functions.${fn.key}: the bundle has a file named ${RUNTIME_FILE_NAME} (bundles are named after the function), ` +
+        `which is where the runtime is mounted; set \`name:\` on the function to something other than "runtime".`,
     );
   }
   const files = new Map<string, Buffer>();

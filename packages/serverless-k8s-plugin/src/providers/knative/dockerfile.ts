@@ -2,7 +2,7 @@
 // only when a Docker daemon answers. The Dockerfile and build context are written either way, so
 // `package` output can be built elsewhere (CI, a remote builder).
 import { execFile } from 'node:child_process';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FunctionModel, ServiceModel } from '../../model/types.js';
@@ -67,7 +67,7 @@ export function dockerImageRef(
   return `${fn.image}:${hash.slice(0, 12)}`;
 }
 
-/** Writes `.serverless/<fn>/` (Dockerfile, runtime.js, bundle files); returns the context directory. */
+/** Writes the build context `.serverless/<fn>/` (bundle files, runtime.js, Dockerfile); returns its path. */
 export async function writeDockerContext(
   model: ServiceModel,
   fn: FunctionModel,
@@ -75,8 +75,8 @@ export async function writeDockerContext(
   runtime: Buffer,
   outputDir: string,
 ): Promise<string> {
+  // Packaging already wrote the bundle here; this adds runtime.js and the Dockerfile beside it.
   const dir = join(outputDir, fn.key);
-  await rm(dir, { recursive: true, force: true });
   for (const [path, content] of codeFiles(fn, artifact, runtime)) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
     await writeFile(join(dir, path), content);

@@ -213,7 +213,7 @@ function eventObject(
   event: FunctionEvent,
 ): KubeObject | undefined {
   const metadata = {
-    name: `${fn.name}-${event.name}`,
+    name: event.name,
     namespace: fn.namespace,
     labels: functionLabels(model, fn),
   };
@@ -232,7 +232,6 @@ function eventObject(
             name: fn.name,
             namespace: fn.namespace,
           },
-          ...(event.tls && event.tlsSecretName ? { tls: { secretName: event.tlsSecretName } } : {}),
         },
       };
     case 'schedule': {

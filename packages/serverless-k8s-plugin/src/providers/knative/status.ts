@@ -10,10 +10,10 @@ import type {
   ProxyTarget,
   TriggerInfo,
 } from '../types.js';
-import { KSERVICE, REVISION } from './api.js';
-import { diagnoseRevisionPods } from './diagnosis.js';
+import { diagnosePods, formatPodStates, type PodDiagnosis } from '../../cluster/pods.js';
+import { KSERVICE, REVISION, SERVICE_LABEL, USER_CONTAINER } from './api.js';
 
-const POLL_INTERVAL_MS = 500;
+const POLL_INTERVAL_MS = 1000;
 
 interface Condition {
   type: string;
@@ -102,6 +102,21 @@ async function replicas(
   return [status.actualReplicas ?? 0, status.desiredReplicas ?? 0];
 }
 
+const REVISION_LABEL = 'serving.knative.dev/revision';
+/** Pods are looked at every this many polls while the Service is pending (fail fast on a crash loop). */
+const POD_CHECK_EVERY = 4;
+
+/** The revision's (else the function's) pods that have something wrong, worst first. */
+async function troubledPods(
+  client: ClusterClient,
+  fn: FunctionModel,
+  revision: string | undefined,
+): Promise<PodDiagnosis[]> {
+  const selector = revision ? `${REVISION_LABEL}=${revision}` : `${SERVICE_LABEL}=${fn.name}`;
+  const diagnoses = await diagnosePods(client, fn.namespace, selector, USER_CONTAINER);
+  return diagnoses.filter((d) => d.problem).sort((a, b) => Number(b.fatal) - Number(a.fatal));
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -115,11 +130,27 @@ async function waitOne(
   const base = { name: fn.name, namespace: fn.namespace };
   let state: ServiceState = { phase: 'pending', detail: 'not checked yet' };
   let service: KubeObject | undefined;
+  let fatalPods: PodDiagnosis[] | undefined;
   // Bounded by the deadline: at most timeoutMs / POLL_INTERVAL_MS rounds.
-  for (;;) {
+  for (let round = 1; ; round += 1) {
     service = await client.get(KSERVICE.apiVersion, KSERVICE.kind, fn.namespace, fn.name);
     state = serviceState(service);
     if (state.phase !== 'pending') break;
+    // Knative reports a crash-looping revision only at its progress deadline (10 min by default).
+    if (round % POD_CHECK_EVERY === 0 && service) {
+      const pods = await troubledPods(client, fn, templateName(service));
+      const fatal = pods.find((d) => d.fatal);
+      if (fatal) {
+        state = {
+          phase: 'failed',
+          reason: fatal.state,
+          message: '',
+          revision: templateName(service),
+        };
+        fatalPods = pods;
+        break;
+      }
+    }
     const remaining = deadline - Date.now();
     if (remaining <= 0) break;
     progress.update(`${fn.key}: ${state.detail}`);
@@ -134,15 +165,16 @@ async function waitOne(
     state.phase === 'failed' ? state.revision : service ? templateName(service) : undefined;
   const headline =
     state.phase === 'failed'
-      ? `${state.reason}${state.message ? `: ${state.message}` : ''}`
+      ? `${state.reason}${state.message ? `: ${state.message}` : ` (revision ${revision})`}`
       : `not Ready before the timeout (${state.detail})`;
-  const pods = await diagnoseRevisionPods(client, fn, revision);
+  const pods = fatalPods ?? (await troubledPods(client, fn, revision));
+  const podText = formatPodStates(pods.slice(0, 3));
   return {
     ...base,
     ready: false,
     readyReplicas: 0,
     desiredReplicas: 0,
-    problem: pods ? `${headline}\n${pods}` : headline,
+    problem: podText ? `${headline}\n${podText}` : headline,
   };
 }
 
@@ -156,21 +188,17 @@ export async function waitReady(
   return Promise.all(functions.map((fn) => waitOne(client, fn, deadline, options.progress)));
 }
 
-function triggerInfo(
-  fn: FunctionModel,
-  event: FunctionEvent,
-  url: string | undefined,
-): TriggerInfo {
-  const name = `${fn.name}-${event.name}`;
+function triggerInfo(event: FunctionEvent, url: string | undefined): TriggerInfo {
+  const name = event.name;
   switch (event.kind) {
     case 'http':
       return event.customDomain
         ? {
             kind: 'DomainMapping',
             name: event.customDomain,
-            detail: `${event.tls ? 'https' : 'http'}://${event.customDomain}`,
+            detail: `http://${event.customDomain}`,
           }
-        : { kind: 'http', name: event.name, detail: url ?? '(no URL yet)' };
+        : { kind: 'http', name, detail: url ?? '(no URL yet)' };
     case 'schedule':
       return {
         kind: 'PingSource',
@@ -239,7 +267,7 @@ export async function describe(
     ...(problem ? { problem } : {}),
     runtime: fn.runtime,
     handler: fn.handler?.raw ?? fn.image ?? '',
-    triggers: fn.events.map((event) => triggerInfo(fn, event, status.url)),
+    triggers: fn.events.map((event) => triggerInfo(event, status.url)),
     ...(status.url ? { url: status.url } : {}),
     ...(status.latestCreatedRevisionName
       ? { latestCreatedRevision: status.latestCreatedRevisionName }

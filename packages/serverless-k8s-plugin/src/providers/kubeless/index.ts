@@ -4,21 +4,39 @@
 import type { ClusterClient, KubeObject } from '../../cluster/types.js';
 import type { FunctionModel, ServiceModel } from '../../model/types.js';
 import { UserError } from '../../util/errors.js';
-import type { FunctionInfo, PreflightNotes, ProviderAdapter, ProxyTarget, TriggerInfo } from '../types.js';
-import { renderKubeless } from './manifests.js';
+import type {
+  FunctionInfo,
+  PreflightNotes,
+  ProviderAdapter,
+  ProxyTarget,
+  TriggerInfo,
+} from '../types.js';
+import { KUBELESS_API_VERSION as API, KUBELESS_PORT_NAME, renderKubeless } from './manifests.js';
 import { closestRuntime, parseRuntimeIds } from './runtimes.js';
 import { functionPodSelector, kubelessStatus, waitKubelessReady } from './status.js';
 
-const API = 'kubeless.io/v1beta1';
-/** Kubeless names the function's Service port this way. */
-const FUNCTION_PORT_NAME = 'http-function-port';
-
 /** Trigger kinds, the CRD that serves each, and which events need it. */
 const TRIGGERS = [
-  { kind: 'HTTPTrigger', crd: 'httptriggers.kubeless.io', uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'http') },
-  { kind: 'CronJobTrigger', crd: 'cronjobtriggers.kubeless.io', uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'schedule') },
-  { kind: 'KafkaTrigger', crd: 'kafkatriggers.kubeless.io', uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'queue' && e.queue === 'kafka') },
-  { kind: 'NATSTrigger', crd: 'natstriggers.kubeless.io', uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'queue' && e.queue === 'nats') },
+  {
+    kind: 'HTTPTrigger',
+    crd: 'httptriggers.kubeless.io',
+    uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'http'),
+  },
+  {
+    kind: 'CronJobTrigger',
+    crd: 'cronjobtriggers.kubeless.io',
+    uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'schedule'),
+  },
+  {
+    kind: 'KafkaTrigger',
+    crd: 'kafkatriggers.kubeless.io',
+    uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'queue' && e.queue === 'kafka'),
+  },
+  {
+    kind: 'NATSTrigger',
+    crd: 'natstriggers.kubeless.io',
+    uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'queue' && e.queue === 'nats'),
+  },
 ] as const;
 
 export interface KubelessProviderOptions {
@@ -27,7 +45,10 @@ export interface KubelessProviderOptions {
 }
 
 /** The runtimes the cluster accepts, or a note saying why they could not be read. */
-async function clusterRuntimes(client: ClusterClient, namespace: string): Promise<{ ids?: string[]; note?: string }> {
+async function clusterRuntimes(
+  client: ClusterClient,
+  namespace: string,
+): Promise<{ ids?: string[]; note?: string }> {
   let config: KubeObject | undefined;
   try {
     config = await client.get('v1', 'ConfigMap', namespace, 'kubeless-config');
@@ -36,18 +57,28 @@ async function clusterRuntimes(client: ClusterClient, namespace: string): Promis
     return { note: `Runtimes not checked: ${(error as Error).message}` };
   }
   if (!config) {
-    return { note: `Runtimes not checked: ConfigMap ${namespace}/kubeless-config not found in cluster ${client.clusterName}.` };
+    return {
+      note: `Runtimes not checked: ConfigMap ${namespace}/kubeless-config not found in cluster ${client.clusterName}.`,
+    };
   }
   const runtimeImages = (config.data as Record<string, string> | undefined)?.['runtime-images'];
-  if (!runtimeImages) return { note: `Runtimes not checked: ${namespace}/kubeless-config has no runtime-images.` };
+  if (!runtimeImages)
+    return { note: `Runtimes not checked: ${namespace}/kubeless-config has no runtime-images.` };
   try {
     return { ids: parseRuntimeIds(runtimeImages) };
   } catch (error) {
-    return { note: `Runtimes not checked: runtime-images of ${namespace}/kubeless-config is not readable (${(error as Error).message}).` };
+    return {
+      note: `Runtimes not checked: runtime-images of ${namespace}/kubeless-config is not readable (${(error as Error).message}).`,
+    };
   }
 }
 
-async function preflight(client: ClusterClient, model: ServiceModel, only: FunctionModel[] | undefined, configNamespace: string): Promise<PreflightNotes> {
+async function preflight(
+  client: ClusterClient,
+  model: ServiceModel,
+  only: FunctionModel[] | undefined,
+  configNamespace: string,
+): Promise<PreflightNotes> {
   const functions = only ?? model.functions;
   if (!(await client.hasKind(API, 'Function'))) {
     throw new UserError(
@@ -75,7 +106,7 @@ async function preflight(client: ClusterClient, model: ServiceModel, only: Funct
     });
     throw new UserError(
       `${lines.join('\n')}\nValid runtimes in cluster ${client.clusterName} (from ${configNamespace}/kubeless-config): ${ids.join(', ')}. ` +
-        'Set provider.runtime or the function\'s runtime to one of them.',
+        "Set provider.runtime or the function's runtime to one of them.",
     );
   }
   return { warnings: [] };
@@ -83,50 +114,97 @@ async function preflight(client: ClusterClient, model: ServiceModel, only: Funct
 
 /** `http://host/path` of an HTTPTrigger: from its Ingress when the trigger controller made one. */
 async function httpTriggerUrl(client: ClusterClient, trigger: KubeObject): Promise<string> {
-  const spec = (trigger.spec ?? {}) as { 'host-name'?: string; path?: string; tls?: boolean; 'tls-secret'?: string };
+  const spec = (trigger.spec ?? {}) as {
+    'host-name'?: string;
+    path?: string;
+    tls?: boolean;
+    'tls-secret'?: string;
+  };
   const namespace = trigger.metadata.namespace;
   const ingress =
     (await client.get('networking.k8s.io/v1', 'Ingress', namespace, trigger.metadata.name)) ??
     (await client.get('networking.k8s.io/v1beta1', 'Ingress', namespace, trigger.metadata.name));
   const ingressSpec = ingress?.spec as
-    | { rules?: { host?: string; http?: { paths?: { path?: string }[] } }[]; tls?: { hosts?: string[] }[] }
+    | {
+        rules?: { host?: string; http?: { paths?: { path?: string }[] } }[];
+        tls?: { hosts?: string[] }[];
+      }
     | undefined;
   const rule = ingressSpec?.rules?.[0];
-  const loadBalancer = (ingress?.status as { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined)
-    ?.loadBalancer?.ingress?.[0];
+  const loadBalancer = (
+    ingress?.status as
+      { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } } | undefined
+  )?.loadBalancer?.ingress?.[0];
   const host = rule?.host ?? loadBalancer?.hostname ?? loadBalancer?.ip ?? spec['host-name'];
   const rawPath = rule?.http?.paths?.[0]?.path ?? spec.path ?? '/';
   const path = rawPath.startsWith('/') ? rawPath : `/${rawPath}`;
   const tls = ingress
     ? (ingressSpec?.tls ?? []).some((entry) => !entry.hosts || entry.hosts.includes(host ?? ''))
     : !!(spec.tls || spec['tls-secret']);
-  return host ? `${tls ? 'https' : 'http'}://${host}${path}` : `path ${path} (no host name: set provider.hostname or the event's hostname)`;
+  return host
+    ? `${tls ? 'https' : 'http'}://${host}${path}`
+    : `path ${path} (no host name: set provider.hostname or the event's hostname)`;
 }
 
-function selects(selector: { matchLabels?: Record<string, string> } | undefined, labels: Record<string, string>): boolean {
+function selects(
+  selector: { matchLabels?: Record<string, string> } | undefined,
+  labels: Record<string, string>,
+): boolean {
   const wanted = Object.entries(selector?.matchLabels ?? {});
   return wanted.length > 0 && wanted.every(([key, value]) => labels[key] === value);
 }
 
 /** The function's triggers of every kind the cluster serves, each with URL, schedule or topic. */
-async function functionTriggers(client: ClusterClient, fn: FunctionModel, functionLabels: Record<string, string>): Promise<TriggerInfo[]> {
-  const [http, cron, kafka, nats] = await Promise.all(TRIGGERS.map(({ kind }) => client.list(API, kind, fn.namespace)));
+async function functionTriggers(
+  client: ClusterClient,
+  fn: FunctionModel,
+  functionLabels: Record<string, string>,
+): Promise<TriggerInfo[]> {
+  const [http, cron, kafka, nats] = await Promise.all(
+    TRIGGERS.map(({ kind }) => client.list(API, kind, fn.namespace)),
+  );
   const bySpec = (objects: KubeObject[] | undefined) =>
-    (objects ?? []).filter((object) => (object.spec as Record<string, unknown> | undefined)?.['function-name'] === fn.name);
+    (objects ?? []).filter(
+      (object) =>
+        (object.spec as Record<string, unknown> | undefined)?.['function-name'] === fn.name,
+    );
   const byTopic = (objects: KubeObject[] | undefined) =>
-    (objects ?? []).filter((object) => selects((object.spec as { functionSelector?: { matchLabels?: Record<string, string> } })?.functionSelector, functionLabels));
-  const topic = (object: KubeObject) => `topic ${String((object.spec as { topic?: string } | undefined)?.topic ?? '?')}`;
+    (objects ?? []).filter((object) =>
+      selects(
+        (object.spec as { functionSelector?: { matchLabels?: Record<string, string> } })
+          ?.functionSelector,
+        functionLabels,
+      ),
+    );
+  const topic = (object: KubeObject) =>
+    `topic ${String((object.spec as { topic?: string } | undefined)?.topic ?? '?')}`;
   return [
-    ...(await Promise.all(bySpec(http).map(async (t) => ({ kind: 'HTTPTrigger', name: t.metadata.name, detail: await httpTriggerUrl(client, t) })))),
-    ...bySpec(cron).map((t) => ({ kind: 'CronJobTrigger', name: t.metadata.name, detail: String((t.spec as { schedule?: string }).schedule ?? '?') })),
-    ...byTopic(kafka).map((t) => ({ kind: 'KafkaTrigger', name: t.metadata.name, detail: topic(t) })),
+    ...(await Promise.all(
+      bySpec(http).map(async (t) => ({
+        kind: 'HTTPTrigger',
+        name: t.metadata.name,
+        detail: await httpTriggerUrl(client, t),
+      })),
+    )),
+    ...bySpec(cron).map((t) => ({
+      kind: 'CronJobTrigger',
+      name: t.metadata.name,
+      detail: String((t.spec as { schedule?: string }).schedule ?? '?'),
+    })),
+    ...byTopic(kafka).map((t) => ({
+      kind: 'KafkaTrigger',
+      name: t.metadata.name,
+      detail: topic(t),
+    })),
     ...byTopic(nats).map((t) => ({ kind: 'NATSTrigger', name: t.metadata.name, detail: topic(t) })),
   ];
 }
 
 async function describe(client: ClusterClient, fn: FunctionModel): Promise<FunctionInfo> {
   const deployed = await client.get(API, 'Function', fn.namespace, fn.name);
-  const fallbackHandler = fn.handler ? `${fn.handler.file.replace(/\.[cm]?[jt]s$/, '')}.${fn.handler.exportName}` : '';
+  const fallbackHandler = fn.handler
+    ? `${fn.handler.file.replace(/\.[cm]?[jt]s$/, '')}.${fn.handler.exportName}`
+    : '';
   if (!deployed) {
     return {
       name: fn.name,
@@ -141,9 +219,20 @@ async function describe(client: ClusterClient, fn: FunctionModel): Promise<Funct
     };
   }
   const spec = (deployed.spec ?? {}) as { runtime?: string; handler?: string };
-  const [status, triggers] = await Promise.all([kubelessStatus(client, fn), functionTriggers(client, fn, deployed.metadata.labels ?? {})]);
-  const url = triggers.find((t) => t.kind === 'HTTPTrigger' && /^https?:\/\//.test(t.detail))?.detail;
-  return { ...status, runtime: spec.runtime ?? fn.runtime, handler: spec.handler ?? fallbackHandler, triggers, ...(url ? { url } : {}) };
+  const [status, triggers] = await Promise.all([
+    kubelessStatus(client, fn),
+    functionTriggers(client, fn, deployed.metadata.labels ?? {}),
+  ]);
+  const url = triggers.find(
+    (t) => t.kind === 'HTTPTrigger' && /^https?:\/\//.test(t.detail),
+  )?.detail;
+  return {
+    ...status,
+    runtime: spec.runtime ?? fn.runtime,
+    handler: spec.handler ?? fallbackHandler,
+    triggers,
+    ...(url ? { url } : {}),
+  };
 }
 
 async function proxyTarget(client: ClusterClient, fn: FunctionModel): Promise<ProxyTarget> {
@@ -154,9 +243,14 @@ async function proxyTarget(client: ClusterClient, fn: FunctionModel): Promise<Pr
         'deploy it first (serverless deploy), or check that the Kubeless controller is running.',
     );
   }
-  const ports = ((service.spec as { ports?: { name?: string; port: number }[] } | undefined)?.ports ?? []);
-  const port = ports.find((p) => p.name === FUNCTION_PORT_NAME) ?? ports[0];
-  return { namespace: fn.namespace, service: fn.name, port: port?.port ?? fn.servicePort ?? fn.port };
+  const ports =
+    (service.spec as { ports?: { name?: string; port: number }[] } | undefined)?.ports ?? [];
+  const port = ports.find((p) => p.name === KUBELESS_PORT_NAME) ?? ports[0];
+  return {
+    namespace: fn.namespace,
+    service: fn.name,
+    port: port?.port ?? fn.servicePort ?? fn.port,
+  };
 }
 
 export function createKubelessProvider(options: KubelessProviderOptions = {}): ProviderAdapter {
@@ -165,13 +259,17 @@ export function createKubelessProvider(options: KubelessProviderOptions = {}): P
     name: 'kubeless',
     render: renderKubeless,
     preflight: (client, model, only) => preflight(client, model, only, configNamespace),
-    waitReady: (client, _model, functions, waitOptions) => waitKubelessReady(client, functions, waitOptions),
+    waitReady: (client, _model, functions, waitOptions) =>
+      waitKubelessReady(client, functions, waitOptions),
     describe: (client, _model, fn) => describe(client, fn),
     proxyTarget,
     podSelector: functionPodSelector,
     // Kubeless names the runtime container after the function.
     containerName: (fn) => fn.name,
-    ownedKinds: () => [{ apiVersion: API, kind: 'Function' }, ...TRIGGERS.map(({ kind }) => ({ apiVersion: API, kind }))],
+    ownedKinds: () => [
+      { apiVersion: API, kind: 'Function' },
+      ...TRIGGERS.map(({ kind }) => ({ apiVersion: API, kind })),
+    ],
   };
 }
 

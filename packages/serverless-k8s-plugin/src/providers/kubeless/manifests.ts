@@ -1,7 +1,12 @@
 // ServiceModel + artifacts → kubeless.io/v1beta1 objects (Kubeless 1.0.8 field names). Pure: the
 // same input always renders the same objects, which golden tests pin down.
 import type { KubeObject } from '../../cluster/types.js';
-import { LABELS, type FunctionEvent, type FunctionModel, type ServiceModel } from '../../model/types.js';
+import {
+  LABELS,
+  type FunctionEvent,
+  type FunctionModel,
+  type ServiceModel,
+} from '../../model/types.js';
 import type { FunctionArtifact } from '../../packaging/types.js';
 
 export const KUBELESS_API_VERSION = 'kubeless.io/v1beta1';
@@ -40,15 +45,25 @@ export function renderKubeless(
   const objects: KubeObject[] = [];
   for (const fn of only ?? model.functions) {
     const artifact = artifacts.get(fn.key);
-    if (!artifact) throw new Error(`renderKubeless: no artifact for function ${fn.key} (package it first)`);
+    if (!artifact)
+      throw new Error(`renderKubeless: no artifact for function ${fn.key} (package it first)`);
     objects.push(renderFunction(model, fn, artifact));
     for (const event of fn.events) objects.push(renderTrigger(model, fn, event));
   }
   return objects;
 }
 
-function metadata(model: ServiceModel, fn: FunctionModel, name: string, annotations?: Record<string, string>): KubeObject['metadata'] {
-  const meta: KubeObject['metadata'] = { name, namespace: fn.namespace, labels: kubelessLabels(model, fn) };
+function metadata(
+  model: ServiceModel,
+  fn: FunctionModel,
+  name: string,
+  annotations?: Record<string, string>,
+): KubeObject['metadata'] {
+  const meta: KubeObject['metadata'] = {
+    name,
+    namespace: fn.namespace,
+    labels: kubelessLabels(model, fn),
+  };
   if (annotations && Object.keys(annotations).length > 0) meta.annotations = annotations;
   return meta;
 }
@@ -59,7 +74,11 @@ function functionAnnotations(fn: FunctionModel): Record<string, string> {
   return annotations;
 }
 
-function renderFunction(model: ServiceModel, fn: FunctionModel, artifact: FunctionArtifact): KubeObject {
+function renderFunction(
+  model: ServiceModel,
+  fn: FunctionModel,
+  artifact: FunctionArtifact,
+): KubeObject {
   const labels = kubelessLabels(model, fn);
   const port = fn.port;
   const spec: Record<string, unknown> = {
@@ -72,7 +91,14 @@ function renderFunction(model: ServiceModel, fn: FunctionModel, artifact: Functi
     checksum: artifact.checksum,
     deployment: renderDeployment(fn, labels),
     service: {
-      ports: [{ name: KUBELESS_PORT_NAME, port: fn.servicePort ?? port, protocol: 'TCP', targetPort: port }],
+      ports: [
+        {
+          name: KUBELESS_PORT_NAME,
+          port: fn.servicePort ?? port,
+          protocol: 'TCP',
+          targetPort: port,
+        },
+      ],
       selector: { 'created-by': 'kubeless', function: fn.name },
       type: 'ClusterIP',
     },
@@ -89,7 +115,14 @@ function renderFunction(model: ServiceModel, fn: FunctionModel, artifact: Functi
         minReplicas,
         maxReplicas,
         ...(cpuTargetPercent !== undefined
-          ? { metrics: [{ type: 'Resource', resource: { name: 'cpu', targetAverageUtilization: cpuTargetPercent } }] }
+          ? {
+              metrics: [
+                {
+                  type: 'Resource',
+                  resource: { name: 'cpu', targetAverageUtilization: cpuTargetPercent },
+                },
+              ],
+            }
           : {}),
       },
     };
@@ -106,7 +139,10 @@ function renderFunction(model: ServiceModel, fn: FunctionModel, artifact: Functi
  * The Deployment template the Kubeless controller merges into the Deployment it creates. The
  * controller adds the runtime image, FUNC_* variables and the code volume itself.
  */
-function renderDeployment(fn: FunctionModel, labels: Record<string, string>): Record<string, unknown> {
+function renderDeployment(
+  fn: FunctionModel,
+  labels: Record<string, string>,
+): Record<string, unknown> {
   const container: Record<string, unknown> = { name: fn.name };
   if (fn.image !== undefined) container.image = fn.image;
   if (fn.environment.length > 0) container.env = fn.environment;
@@ -114,7 +150,8 @@ function renderDeployment(fn: FunctionModel, labels: Record<string, string>): Re
   const resources: Record<string, string> = {};
   if (fn.memorySize !== undefined) resources.memory = fn.memorySize;
   if (fn.cpu !== undefined) resources.cpu = fn.cpu;
-  if (Object.keys(resources).length > 0) container.resources = { limits: resources, requests: { ...resources } };
+  if (Object.keys(resources).length > 0)
+    container.resources = { limits: resources, requests: { ...resources } };
 
   const volumes: Record<string, unknown>[] = [];
   const volumeMounts: Record<string, unknown>[] = [];
@@ -136,14 +173,17 @@ function renderDeployment(fn: FunctionModel, labels: Record<string, string>): Re
   if (fn.tolerations.length > 0) podSpec.tolerations = fn.tolerations;
   if (Object.keys(fn.nodeSelector).length > 0) podSpec.nodeSelector = fn.nodeSelector;
   if (fn.serviceAccountName !== undefined) podSpec.serviceAccountName = fn.serviceAccountName;
-  if (fn.imagePullSecrets.length > 0) podSpec.imagePullSecrets = fn.imagePullSecrets.map((name) => ({ name }));
+  if (fn.imagePullSecrets.length > 0)
+    podSpec.imagePullSecrets = fn.imagePullSecrets.map((name) => ({ name }));
 
   const podMetadata: Record<string, unknown> = { labels };
   if (Object.keys(fn.annotations).length > 0) podMetadata.annotations = fn.annotations;
-  const deploymentSpec: Record<string, unknown> = { template: { metadata: podMetadata, spec: podSpec } };
-  // With an HPA the replica count is the autoscaler's; a fixed one would fight it on every apply.
-  if (fn.replicas !== undefined && !fn.autoscaling) deploymentSpec.replicas = fn.replicas;
-  return { metadata: { labels }, spec: deploymentSpec };
+  const deploymentSpec: Record<string, unknown> = {};
+  if (fn.replicas !== undefined) deploymentSpec.replicas = fn.replicas;
+  deploymentSpec.template = { metadata: podMetadata, spec: podSpec };
+  // The controller copies the Function's labels onto the Deployment; the pod template needs them
+  // for the Service selector and `logs`.
+  return { spec: deploymentSpec };
 }
 
 function renderTrigger(model: ServiceModel, fn: FunctionModel, event: FunctionEvent): KubeObject {
@@ -170,7 +210,12 @@ function renderTrigger(model: ServiceModel, fn: FunctionModel, event: FunctionEv
     case 'schedule': {
       const spec: Record<string, unknown> = { schedule: event.cron, 'function-name': fn.name };
       if (event.payload !== undefined) spec.payload = event.payload;
-      return { apiVersion: KUBELESS_API_VERSION, kind: 'CronJobTrigger', metadata: metadata(model, fn, event.name), spec };
+      return {
+        apiVersion: KUBELESS_API_VERSION,
+        kind: 'CronJobTrigger',
+        metadata: metadata(model, fn, event.name),
+        spec,
+      };
     }
     case 'queue':
       return {

@@ -45,7 +45,9 @@ function editDistance(a: string, b: string): number {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
       const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution));
+      current.push(
+        Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution),
+      );
     }
     previous = current;
   }

@@ -5,7 +5,13 @@
 // are ignored so a crash of the previous version does not fail a fixed deploy.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterClient, KubeObject } from '../../cluster/types.js';
-import { formatPodStates, podState, withCrashLogs, type PodDiagnosis, type PodView } from '../../cluster/pods.js';
+import {
+  formatPodStates,
+  podState,
+  withCrashLogs,
+  type PodDiagnosis,
+  type PodView,
+} from '../../cluster/pods.js';
 import type { FunctionModel } from '../../model/types.js';
 import type { FunctionStatus, ProgressSink } from '../types.js';
 
@@ -26,7 +32,10 @@ export interface NamespaceState {
   pods: KubeObject[];
 }
 
-export async function readNamespace(client: ClusterClient, namespace: string): Promise<NamespaceState> {
+export async function readNamespace(
+  client: ClusterClient,
+  namespace: string,
+): Promise<NamespaceState> {
   const [deployments, replicaSets, pods] = await Promise.all([
     client.list('apps/v1', 'Deployment', namespace, KUBELESS_SELECTOR),
     client.list('apps/v1', 'ReplicaSet', namespace, KUBELESS_SELECTOR),
@@ -48,21 +57,36 @@ export interface FunctionSnapshot {
 }
 
 interface DeploymentView {
-  metadata: { name: string; uid?: string; generation?: number; annotations?: Record<string, string> };
+  metadata: {
+    name: string;
+    uid?: string;
+    generation?: number;
+    annotations?: Record<string, string>;
+  };
   spec?: { replicas?: number };
   status?: { observedGeneration?: number; readyReplicas?: number };
 }
 
 interface ReplicaSetView {
-  metadata: { annotations?: Record<string, string>; labels?: Record<string, string>; ownerReferences?: { uid?: string }[] };
+  metadata: {
+    annotations?: Record<string, string>;
+    labels?: Record<string, string>;
+    ownerReferences?: { uid?: string }[];
+  };
 }
 
 /** Pods of the Deployment's current ReplicaSet; all of the function's pods when that is unknown. */
-function currentPods(deployment: DeploymentView | undefined, state: NamespaceState, pods: PodView[]): PodView[] {
+function currentPods(
+  deployment: DeploymentView | undefined,
+  state: NamespaceState,
+  pods: PodView[],
+): PodView[] {
   const revision = deployment?.metadata.annotations?.[REVISION];
   if (!deployment || !revision) return pods;
   const replicaSet = (state.replicaSets as unknown as ReplicaSetView[]).find(
-    (rs) => rs.metadata.annotations?.[REVISION] === revision && rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid),
+    (rs) =>
+      rs.metadata.annotations?.[REVISION] === revision &&
+      rs.metadata.ownerReferences?.some((o) => o.uid === deployment.metadata.uid),
   );
   const hash = replicaSet?.metadata.labels?.['pod-template-hash'];
   return hash ? pods.filter((pod) => pod.metadata.labels?.['pod-template-hash'] === hash) : pods;
@@ -70,18 +94,25 @@ function currentPods(deployment: DeploymentView | undefined, state: NamespaceSta
 
 /** Pure: the function's readiness from what one poll read. */
 export function functionSnapshot(fn: FunctionModel, state: NamespaceState): FunctionSnapshot {
-  const deployment = (state.deployments as unknown as DeploymentView[]).find((d) => d.metadata.name === fn.name);
-  const ownPods = (state.pods as unknown as PodView[]).filter((pod) => pod.metadata.labels?.function === fn.name);
+  const deployment = (state.deployments as unknown as DeploymentView[]).find(
+    (d) => d.metadata.name === fn.name,
+  );
+  const ownPods = (state.pods as unknown as PodView[]).filter(
+    (pod) => pod.metadata.labels?.function === fn.name,
+  );
   const pods = currentPods(deployment, state, ownPods)
     .filter((pod) => !pod.metadata.deletionTimestamp)
     .map((pod) => podState(pod, fn.name));
   const podsReady = pods.filter((pod) => pod.ready).length;
-  const desired = deployment ? (deployment.spec?.replicas ?? 1) : (fn.replicas ?? fn.autoscaling?.minReplicas ?? 1);
+  const desired = deployment
+    ? (deployment.spec?.replicas ?? 1)
+    : (fn.replicas ?? fn.autoscaling?.minReplicas ?? 1);
   const observed =
     !deployment?.status?.observedGeneration ||
     deployment.metadata.generation === undefined ||
     deployment.status.observedGeneration >= deployment.metadata.generation;
-  const deploymentReady = !!deployment && observed && (deployment.status?.readyReplicas ?? 0) >= desired;
+  const deploymentReady =
+    !!deployment && observed && (deployment.status?.readyReplicas ?? 0) >= desired;
   const allPodsReady = pods.length > 0 && podsReady === pods.length && podsReady >= desired;
   const readyReplicas = Math.max(deployment?.status?.readyReplicas ?? 0, podsReady);
   const ready = deploymentReady || allPodsReady;
@@ -103,7 +134,11 @@ export function functionSnapshot(fn: FunctionModel, state: NamespaceState): Func
 }
 
 /** The problem of a function still not ready at the deadline: what was last seen. */
-export function timeoutProblem(fn: FunctionModel, snapshot: FunctionSnapshot, timeoutMs: number): string {
+export function timeoutProblem(
+  fn: FunctionModel,
+  snapshot: FunctionSnapshot,
+  timeoutMs: number,
+): string {
   const after = `not ready after ${Math.round(timeoutMs / 1000)}s`;
   if (snapshot.empty) {
     return `${after}: no Deployment or pods for function "${fn.name}" appeared in namespace "${fn.namespace}" (is the Kubeless controller running?)`;
@@ -113,9 +148,16 @@ export function timeoutProblem(fn: FunctionModel, snapshot: FunctionSnapshot, ti
 }
 
 /** Adds crash logs to the problem of the pod that failed the function. */
-async function explainFailure(client: ClusterClient, snapshot: FunctionSnapshot, pod: PodDiagnosis): Promise<FunctionStatus> {
+async function explainFailure(
+  client: ClusterClient,
+  snapshot: FunctionSnapshot,
+  pod: PodDiagnosis,
+): Promise<FunctionStatus> {
   const detailed = await withCrashLogs(client, snapshot.status.namespace, pod);
-  return { ...snapshot.status, problem: `pod ${detailed.pod}: ${detailed.problem ?? detailed.state}` };
+  return {
+    ...snapshot.status,
+    problem: `pod ${detailed.pod}: ${detailed.problem ?? detailed.state}`,
+  };
 }
 
 /** Polls until every function is ready, fails for a reason waiting cannot fix, or the time is up. */
@@ -130,7 +172,11 @@ export async function waitKubelessReady(
   let pending = functions;
   for (;;) {
     const namespaces = [...new Set(pending.map((fn) => fn.namespace))];
-    const states = new Map(await Promise.all(namespaces.map(async (ns) => [ns, await readNamespace(client, ns)] as const)));
+    const states = new Map(
+      await Promise.all(
+        namespaces.map(async (ns) => [ns, await readNamespace(client, ns)] as const),
+      ),
+    );
     const timedOut = Date.now() >= deadline;
     const stillPending: FunctionModel[] = [];
     for (const fn of pending) {
@@ -141,8 +187,13 @@ export async function waitKubelessReady(
       } else if (snapshot.fatal) {
         results.set(fn, await explainFailure(client, snapshot, snapshot.fatal));
       } else if (timedOut) {
-        const pods = await Promise.all(snapshot.pods.map((pod) => withCrashLogs(client, fn.namespace, pod)));
-        results.set(fn, { ...snapshot.status, problem: timeoutProblem(fn, { ...snapshot, pods }, options.timeoutMs) });
+        const pods = await Promise.all(
+          snapshot.pods.map((pod) => withCrashLogs(client, fn.namespace, pod)),
+        );
+        results.set(fn, {
+          ...snapshot.status,
+          problem: timeoutProblem(fn, { ...snapshot, pods }, options.timeoutMs),
+        });
       } else {
         stillPending.push(fn);
         if (lastSummary.get(fn) !== snapshot.summary) {
@@ -159,7 +210,10 @@ export async function waitKubelessReady(
 }
 
 /** One look at a function's readiness (for `info`). */
-export async function kubelessStatus(client: ClusterClient, fn: FunctionModel): Promise<FunctionStatus> {
+export async function kubelessStatus(
+  client: ClusterClient,
+  fn: FunctionModel,
+): Promise<FunctionStatus> {
   const snapshot = functionSnapshot(fn, await readNamespace(client, fn.namespace));
   if (snapshot.status.ready || snapshot.status.problem) return snapshot.status;
   return { ...snapshot.status, problem: snapshot.summary };

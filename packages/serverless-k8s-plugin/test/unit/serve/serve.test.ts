@@ -131,10 +131,11 @@ describe('serve (kubeless service)', () => {
       provider: { name: 'kubeless', runtime: 'nodejs20' },
       functions: KUBELESS_FUNCTIONS,
     });
-    // The scheduler's clock stands 300 ms before a minute boundary, so the every-minute schedule
-    // fires almost at once instead of up to a minute from now.
-    const realStart = Date.now();
-    const fakeStart = Math.ceil(realStart / 60_000) * 60_000 + 60_000 - 300;
+    // The scheduler's clock stands 300 ms before a minute boundary when the scheduler first reads
+    // it, so the every-minute schedule fires almost at once instead of up to a minute later.
+    const fakeStart = Math.ceil(Date.now() / 60_000) * 60_000 + 60_000 - 300;
+    let realStart: number | undefined;
+    const now = () => fakeStart + (Date.now() - (realStart ??= Date.now()));
     handle = await startServe({
       model,
       port: 0,
@@ -142,7 +143,7 @@ describe('serve (kubeless service)', () => {
       runtimeCli,
       buildDir: path.join(dir, '.serverless', 'serve'),
       log,
-      now: () => fakeStart + (Date.now() - realStart),
+      now,
       debounceMs: 50,
     });
   }, 60_000);
@@ -159,7 +160,11 @@ describe('serve (kubeless service)', () => {
       return (answer.body.fired as unknown[]).length > 0 ? answer.body : undefined;
     }, 10_000);
     expect(body.fired).toEqual([{ data: { from: 'cron' }, type: 'application/json' }]);
-    expect(log.lines).toContain('schedule ticker/every-minute → 200');
+    await eventually(async () =>
+      log.lines.some((line) => /^schedule ticker\/every-minute → 200 \(\d+ ms\)$/.test(line))
+        ? true
+        : undefined,
+    );
   });
 
   it('routes by path and method, on one port', async () => {
@@ -274,7 +279,7 @@ describe('serve (kubeless service)', () => {
     });
     expect(after.pid).not.toBe(before.body.pid);
     expect((await get(handle, '/users')).body.pid).toBe(usersPid);
-    expect(log.lines).toContain('reloaded hello');
+    await eventually(async () => (log.lines.includes('reloaded hello') ? true : undefined));
   });
 
   it('answers a build error until the source builds again', async () => {
