@@ -5,7 +5,8 @@
 // the raw figures to bench/results/.
 //
 // Env: BENCH_ROUNDS (default 5), BENCH_DURATION seconds per round (default 8),
-// BENCH_CONNECTIONS (default 50).
+// BENCH_CONNECTIONS (default 50), BENCH_COLD_STARTS extra cold-start-only spawns per round
+// (default 2; cold start is the noisiest figure).
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
@@ -21,6 +22,7 @@ const lib = join(root, 'bench', 'lib');
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const duration = Number(process.env.BENCH_DURATION ?? 8);
 const connections = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const extraColdStarts = Number(process.env.BENCH_COLD_STARTS ?? 2);
 const BODY = JSON.stringify({ hello: 'world', n: 42, list: [1, 2, 3] });
 const TARGETS = { rps: 0.9, p99: 1.2, coldStart: 1.3, peakRss: 1.25 };
 
@@ -107,8 +109,23 @@ async function launch(contender) {
   throw new Error(`${contender.name} never answered 200 on port ${port}`);
 }
 
+async function stop({ child, exited }) {
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Cold start only: spawn, first 200, stop. */
+async function coldStart(contender) {
+  const launched = await launch(contender);
+  await stop(launched);
+  return launched.coldStartMs;
+}
+
 async function measure(contender) {
-  const { child, port, exited, coldStartMs } = await launch(contender);
+  const launched = await launch(contender);
+  const { child, port } = launched;
   try {
     const options = {
       url: `http://127.0.0.1:${port}/`,
@@ -126,17 +143,14 @@ async function measure(contender) {
       rps: result.requests.average,
       p50: result.latency.p50,
       p99: result.latency.p99,
-      coldStartMs,
+      coldStartMs: launched.coldStartMs,
       peakRssMb: peakRssBytes(child.pid) / 1024 / 1024,
       cpuUsPerRequest: (cpuUsed * 1e6) / result.requests.total,
       requests: result.requests.total,
       errors,
     };
   } finally {
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-    await exited;
-    clearTimeout(timer);
+    await stop(launched);
   }
 }
 
@@ -147,10 +161,14 @@ function median(values) {
 }
 
 const runs = Object.fromEntries(contenders.map((c) => [c.key, []]));
+const coldStarts = Object.fromEntries(contenders.map((c) => [c.key, []]));
 for (let round = 1; round <= rounds; round++) {
   for (const contender of contenders) {
     const figures = await measure(contender);
     runs[contender.key].push(figures);
+    coldStarts[contender.key].push(figures.coldStartMs);
+    for (let i = 0; i < extraColdStarts; i++)
+      coldStarts[contender.key].push(await coldStart(contender));
     console.error(
       `round ${round}/${rounds} ${contender.name.padEnd(24)} ${figures.rps.toFixed(0).padStart(6)} req/s ` +
         `p50 ${figures.p50}ms p99 ${figures.p99}ms cold ${figures.coldStartMs.toFixed(0)}ms ` +
@@ -166,6 +184,7 @@ const medians = Object.fromEntries(
     Object.fromEntries(metrics.map((m) => [m, median(runs[c.key].map((r) => r[m]))])),
   ]),
 );
+for (const c of contenders) medians[c.key].coldStartMs = median(coldStarts[c.key]);
 const ratios = Object.fromEntries(
   contenders.map((c) => [
     c.key,
@@ -188,7 +207,8 @@ const rows = contenders.map((c) => {
   };
 });
 console.log(
-  `\nMedians of ${rounds} interleaved rounds, ${duration}s at ${connections} connections (ratio to bare):`,
+  `\nMedians of ${rounds} interleaved rounds, ${duration}s at ${connections} connections; cold start ` +
+    `over ${rounds * (1 + extraColdStarts)} spawns each (ratio to bare):`,
 );
 console.table(rows);
 

@@ -7,6 +7,12 @@ cache="${SK8S_CACHE_DIR:-$HOME/.cache/serverless-k8s}"
 bin="$cache/bin/kube-apiserver"
 [ -x "$bin" ] && { echo "$bin"; exit 0; }
 
+# One build at a time: a second caller waits for the first and then finds the binary.
+mkdir -p "$cache"
+exec 9>"$cache/build.lock"
+flock 9
+[ -x "$bin" ] && { echo "$bin"; exit 0; }
+
 need_pkgs=()
 for p in golang-go etcd-server rsync jq golang-github-modern-go-reflect2-dev iproute2 openssl; do
   dpkg -s "$p" >/dev/null 2>&1 || need_pkgs+=("$p")

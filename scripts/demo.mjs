@@ -5,7 +5,6 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,17 +15,6 @@ const bin = join(runtimeDir, 'dist', 'cli.js');
 const handlerSource = join(root, 'examples', 'hello', 'src', 'handler.ts');
 // esbuild is the runtime package's build dependency; resolve it from there.
 const { build } = createRequire(join(runtimeDir, 'package.json'))('esbuild');
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const workDir = mkdtempSync(join(tmpdir(), 'sk8s-demo-'));
 let child;
@@ -42,31 +30,37 @@ try {
     logLevel: 'warning',
   });
 
-  const port = await freePort();
-  console.log(`$ serverless-k8s-runtime ${bundle} --handler hello --port ${port} --host 127.0.0.1`);
+  // Port 0: the runtime picks a free port and names it in its "Listening on" log line, which it
+  // prints once init() is done, i.e. when it is ready.
+  console.log(`$ serverless-k8s-runtime ${bundle} --handler hello --port 0 --host 127.0.0.1`);
   child = spawn(
     process.execPath,
-    [bin, bundle, '--handler', 'hello', '--port', String(port), '--host', '127.0.0.1'],
+    [bin, bundle, '--handler', 'hello', '--port', '0', '--host', '127.0.0.1'],
     {
-      stdio: ['ignore', 'inherit', 'inherit'],
+      stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
   const exited = new Promise((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
-
-  const base = `http://127.0.0.1:${port}`;
-  let ready = false;
-  for (let attempt = 0; attempt < 200 && !ready; attempt++) {
-    if (child.exitCode !== null)
-      throw new Error(`the runtime exited early with code ${child.exitCode}`);
-    ready = await fetch(`${base}/health/readiness`).then(
-      (r) => r.ok,
-      () => false,
+  const port = await new Promise((resolve, reject) => {
+    let buffered = '';
+    const timer = setTimeout(
+      () => reject(new Error('the runtime did not start listening within 10 s')),
+      10_000,
     );
-    if (!ready) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  if (!ready) throw new Error('the runtime did not become ready within 10 s');
+    child.once('exit', (code) => reject(new Error(`the runtime exited early with code ${code}`)));
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      buffered += chunk;
+      const match = /"msg":"Listening on [^"]*","port":(\d+)/.exec(buffered);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
 
   const body = { name: 'serverless-k8s' };
   console.log(`$ POST ${base}/hello ${JSON.stringify(body)}`);

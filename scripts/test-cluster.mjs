@@ -7,7 +7,16 @@
 // the KUBECONFIG line, so callers can parse it. Tokens are written to files, never printed.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
@@ -21,7 +30,8 @@ const cacheDir = process.env.SK8S_CACHE_DIR || join(homedir(), '.cache', 'server
 const apiserverBin = process.env.SK8S_KUBE_APISERVER || join(cacheDir, 'bin', 'kube-apiserver');
 const sharedCrds = resolve(repoRoot, '..', 'shared', 'crds');
 const projectCrds = join(repoRoot, 'test', 'crds');
-const kubelessConfig = resolve(repoRoot, '..', 'shared', 'fixtures', 'kubeless-config.yaml');
+const sharedKubelessConfig = resolve(repoRoot, '..', 'shared', 'fixtures', 'kubeless-config.yaml');
+const projectKubelessConfig = join(repoRoot, 'test', 'harness', 'fixtures', 'kubeless-config.yaml');
 const fieldManager = 'sk8s-test-cluster';
 // Network namespaces made by test/harness/netns.ts are named sk8s-<clusterId>-<suffix>.
 const netnsPrefix = 'sk8s-';
@@ -50,10 +60,14 @@ class ClusterError extends Error {}
 
 function ensureDebianPackages() {
   const wanted = { 'etcd-server': 'etcd', iproute2: 'ip', openssl: 'openssl' };
-  const missing = Object.keys(wanted).filter((pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status !== 0);
+  const missing = Object.keys(wanted).filter(
+    (pkg) => spawnSync('dpkg', ['-s', pkg], { stdio: 'ignore' }).status !== 0,
+  );
   if (missing.length === 0) return;
   if (process.getuid?.() !== 0) {
-    throw new ClusterError(`missing Debian packages ${missing.join(', ')}: run as root or apt-get install them`);
+    throw new ClusterError(
+      `missing Debian packages ${missing.join(', ')}: run as root or apt-get install them`,
+    );
   }
   log(`installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
@@ -61,7 +75,8 @@ function ensureDebianPackages() {
   execFileSync('apt-get', ['install', '-y', '-qq', ...missing], { stdio: ['ignore', 2, 2], env });
 }
 
-const buildRunning = () => spawnSync('pgrep', ['-f', 'build-apiserver'], { stdio: 'ignore' }).status === 0;
+const buildRunning = () =>
+  spawnSync('pgrep', ['-f', 'build-apiserver'], { stdio: 'ignore' }).status === 0;
 
 async function ensureApiserverBinary() {
   if (existsSync(apiserverBin)) return;
@@ -76,7 +91,8 @@ async function ensureApiserverBinary() {
     stdio: ['ignore', 2, 2],
     env: { ...process.env, SK8S_CACHE_DIR: cacheDir },
   });
-  if (!existsSync(apiserverBin)) throw new ClusterError(`build-apiserver.sh finished but ${apiserverBin} is missing`);
+  if (!existsSync(apiserverBin))
+    throw new ClusterError(`build-apiserver.sh finished but ${apiserverBin} is missing`);
 }
 
 function freePort() {
@@ -133,7 +149,8 @@ async function stopProcess(pidFile, binaryName) {
 
 function apiRequest(cluster, method, path, body, contentType = 'application/json') {
   const url = new URL(path, cluster.server);
-  const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+  const payload =
+    body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
   return new Promise((res, rej) => {
     const req = httpsRequest(
       url,
@@ -172,7 +189,9 @@ function apiRequest(cluster, method, path, body, contentType = 'application/json
 async function expectOk(promise, what) {
   const resp = await promise;
   if (resp.status < 200 || resp.status >= 300) {
-    throw new ClusterError(`${what}: HTTP ${resp.status} ${resp.json?.message ?? resp.text.slice(0, 300)}`);
+    throw new ClusterError(
+      `${what}: HTTP ${resp.status} ${resp.json?.message ?? resp.text.slice(0, 300)}`,
+    );
   }
   return resp;
 }
@@ -198,7 +217,10 @@ function resourcePath(doc) {
 
 function applyDoc(cluster, doc, source) {
   const path = resourcePath(doc);
-  if (!path) throw new ClusterError(`${source}: cannot install ${doc.apiVersion} ${doc.kind} (unsupported kind)`);
+  if (!path)
+    throw new ClusterError(
+      `${source}: cannot install ${doc.apiVersion} ${doc.kind} (unsupported kind)`,
+    );
   const query = `?fieldManager=${fieldManager}&force=true`;
   return expectOk(
     apiRequest(cluster, 'PATCH', path + query, doc, 'application/apply-patch+yaml'),
@@ -233,7 +255,9 @@ async function waitFor(what, timeoutMs, check) {
     }
     await sleep(150);
   }
-  throw new ClusterError(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${last.message}` : ''}`);
+  throw new ClusterError(
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${last.message}` : ''}`,
+  );
 }
 
 // ---------- kubeconfig ----------
@@ -243,10 +267,15 @@ function kubeconfig(server, caPem, user, token) {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [
-      { name: 'sk8s-test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } },
+      {
+        name: 'sk8s-test',
+        cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') },
+      },
     ],
     users: [{ name: user, user: { token } }],
-    contexts: [{ name: `sk8s-test-${user}`, context: { cluster: 'sk8s-test', user, namespace: 'default' } }],
+    contexts: [
+      { name: `sk8s-test-${user}`, context: { cluster: 'sk8s-test', user, namespace: 'default' } },
+    ],
     'current-context': `sk8s-test-${user}`,
   };
   return yaml.dump(config);
@@ -254,11 +283,15 @@ function kubeconfig(server, caPem, user, token) {
 
 // ---------- commands ----------
 
-const readInfo = () => (existsSync(paths.info) ? JSON.parse(readFileSync(paths.info, 'utf8')) : undefined);
+const readInfo = () =>
+  existsSync(paths.info) ? JSON.parse(readFileSync(paths.info, 'utf8')) : undefined;
 
 async function isRunning(info) {
   if (!info) return false;
-  if (!processRuns(readPid(paths.etcdPid), 'etcd') || !processRuns(readPid(paths.apiserverPid), 'kube-apiserver')) {
+  if (
+    !processRuns(readPid(paths.etcdPid), 'etcd') ||
+    !processRuns(readPid(paths.apiserverPid), 'kube-apiserver')
+  ) {
     return false;
   }
   const cluster = { server: info.server, ca: readFileSync(info.caFile), token: info.adminToken };
@@ -294,8 +327,17 @@ async function up() {
   );
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', paths.saKey, '-out', paths.saCrt]
-      .concat(['-days', '30', '-subj', '/CN=sk8s-test-service-accounts']),
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      paths.saKey,
+      '-out',
+      paths.saCrt,
+    ].concat(['-days', '30', '-subj', '/CN=sk8s-test-service-accounts']),
     { stdio: 'ignore' },
   );
 
@@ -357,7 +399,9 @@ async function up() {
     ]) {
       if (!processRuns(readPid(pidFile), name)) {
         const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
-        throw new ClusterError(`${name} exited during start-up; last lines of ${logFile}:\n${tail}`);
+        throw new ClusterError(
+          `${name} exited during start-up; last lines of ${logFile}:\n${tail}`,
+        );
       }
     }
   };
@@ -372,32 +416,45 @@ async function up() {
     assertAlive();
     return (await apiRequest(cluster, 'GET', '/readyz')).status === 200;
   });
+  log(`apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   // /readyz turns 200 a moment before the system namespaces exist.
   await waitFor('namespace default', 30_000, async () => {
     return (await apiRequest(cluster, 'GET', '/api/v1/namespaces/default')).status === 200;
   });
 
   const caPem = readFileSync(caFile, 'utf8');
-  writeFileSync(paths.adminKubeconfig, kubeconfig(server, caPem, 'sk8s-admin', adminToken), { mode: 0o600 });
-  writeFileSync(paths.unprivilegedKubeconfig, kubeconfig(server, caPem, 'sk8s-unprivileged', unprivilegedToken), {
+  writeFileSync(paths.adminKubeconfig, kubeconfig(server, caPem, 'sk8s-admin', adminToken), {
     mode: 0o600,
   });
+  writeFileSync(
+    paths.unprivilegedKubeconfig,
+    kubeconfig(server, caPem, 'sk8s-unprivileged', unprivilegedToken),
+    {
+      mode: 0o600,
+    },
+  );
 
   const crdDir = existsSync(sharedCrds) ? sharedCrds : projectCrds;
-  if (crdDir === projectCrds) log(`${sharedCrds} is absent: installing the project's minimal CRDs from test/crds`);
+  if (crdDir === projectCrds)
+    log(`${sharedCrds} is absent: installing the project's minimal CRDs from test/crds`);
   const crds = yamlFiles(crdDir).flatMap(loadDocs);
   await Promise.all(crds.map(({ doc, source }) => applyDoc(cluster, doc, source)));
 
-  await applyDoc(cluster, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeless' } }, 'test-cluster');
-  if (existsSync(kubelessConfig)) {
-    for (const { doc, source } of loadDocs(kubelessConfig)) await applyDoc(cluster, doc, source);
-  } else {
-    log(`${kubelessConfig} is absent: the kubeless-config ConfigMap is not installed`);
-  }
+  await applyDoc(
+    cluster,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeless' } },
+    'test-cluster',
+  );
+  const kubelessConfig = existsSync(sharedKubelessConfig) ? sharedKubelessConfig : projectKubelessConfig;
+  for (const { doc, source } of loadDocs(kubelessConfig)) await applyDoc(cluster, doc, source);
   // No controller-manager: nothing creates the default ServiceAccount that Pod admission requires.
   await applyDoc(
     cluster,
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace: 'default' },
+    },
     'test-cluster',
   );
 
@@ -405,7 +462,9 @@ async function up() {
     const results = await Promise.all(
       crds.map(async ({ doc }) => {
         const resp = await apiRequest(cluster, 'GET', resourcePath(doc));
-        return (resp.json?.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+        return (resp.json?.status?.conditions ?? []).some(
+          (c) => c.type === 'Established' && c.status === 'True',
+        );
       }),
     );
     return results.every(Boolean);
@@ -448,7 +507,8 @@ async function down({ quiet = false } = {}) {
   await stopProcess(paths.etcdPid, 'etcd');
   if (info?.netnsPrefix) deleteNetns(info.netnsPrefix);
   rmSync(stateDir, { recursive: true, force: true });
-  if (!quiet) log(info ? `stopped ${info.server} and removed ${stateDir}` : `nothing running in ${stateDir}`);
+  if (!quiet)
+    log(info ? `stopped ${info.server} and removed ${stateDir}` : `nothing running in ${stateDir}`);
 }
 
 async function status() {
@@ -458,7 +518,9 @@ async function status() {
     process.stdout.write(`KUBECONFIG=${paths.adminKubeconfig}\n`);
     return 0;
   }
-  log(info ? `not healthy (state in ${stateDir}; run down)` : `not running (no state in ${stateDir})`);
+  log(
+    info ? `not healthy (state in ${stateDir}; run down)` : `not running (no state in ${stateDir})`,
+  );
   return 1;
 }
 
@@ -468,7 +530,9 @@ try {
   else if (command === 'down') await down();
   else if (command === 'status') process.exitCode = await status();
   else {
-    process.stderr.write('usage: node scripts/test-cluster.mjs up|down|status  (state dir: $SK8S_TEST_CLUSTER_DIR)\n');
+    process.stderr.write(
+      'usage: node scripts/test-cluster.mjs up|down|status  (state dir: $SK8S_TEST_CLUSTER_DIR)\n',
+    );
     process.exitCode = 2;
   }
 } catch (err) {

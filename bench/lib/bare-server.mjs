@@ -3,12 +3,15 @@
 import { createServer } from 'node:http';
 
 const server = createServer((req, res) => {
-  const chunks = [];
-  req.on('data', (chunk) => chunks.push(chunk));
+  let body;
+  req.on('data', (chunk) => {
+    // Small bodies arrive in one chunk: keep it, concatenate only when there are more.
+    body = body === undefined ? chunk : Buffer.concat([body, chunk]);
+  });
   req.on('end', () => {
     let data;
     try {
-      data = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      data = JSON.parse(body === undefined ? '' : body.toString('utf8'));
     } catch {
       res.statusCode = 400;
       res.end();

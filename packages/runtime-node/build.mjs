@@ -45,9 +45,13 @@ await Promise.all([
 chmodSync(join(dist, 'cli.js'), 0o755);
 
 const tsc = join(here, '..', '..', 'node_modules', 'typescript', 'bin', 'tsc');
-execFileSync(process.execPath, [tsc, '-p', join(here, 'tsconfig.build.json'), '--emitDeclarationOnly'], {
-  stdio: 'inherit',
-});
+execFileSync(
+  process.execPath,
+  [tsc, '-p', join(here, 'tsconfig.build.json'), '--emitDeclarationOnly'],
+  {
+    stdio: 'inherit',
+  },
+);
 
 // CommonJS consumers resolve `require` types to .d.cts files whose relative imports point at .cjs.
 for (const file of readdirSync(dist)) {

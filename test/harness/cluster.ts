@@ -25,9 +25,12 @@ export interface TestCluster {
 export function testCluster(): TestCluster {
   const kubeconfig = inject('sk8sKubeconfig') || process.env.SK8S_TEST_KUBECONFIG;
   if (!kubeconfig) {
-    throw new Error('no test cluster: run these tests in the vitest `cluster` project, or set SK8S_TEST_KUBECONFIG');
+    throw new Error(
+      'no test cluster: run these tests in the vitest `cluster` project, or set SK8S_TEST_KUBECONFIG',
+    );
   }
-  const unprivileged = inject('sk8sUnprivilegedKubeconfig') || process.env.SK8S_TEST_UNPRIVILEGED_KUBECONFIG;
+  const unprivileged =
+    inject('sk8sUnprivilegedKubeconfig') || process.env.SK8S_TEST_UNPRIVILEGED_KUBECONFIG;
   return {
     kubeconfig,
     unprivilegedKubeconfig: unprivileged || undefined,
@@ -80,7 +83,11 @@ interface KubeconfigFile {
   contexts?: { name: string; context: { cluster: string; user: string } }[];
   clusters?: {
     name: string;
-    cluster: { server: string; 'certificate-authority-data'?: string; 'insecure-skip-tls-verify'?: boolean };
+    cluster: {
+      server: string;
+      'certificate-authority-data'?: string;
+      'insecure-skip-tls-verify'?: boolean;
+    };
   }[];
   users?: { name: string; user: { token?: string } }[];
 }
@@ -101,7 +108,9 @@ export class KubeApi {
     const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster;
     const token = config.users?.find((u) => u.name === context?.user)?.user.token;
     if (!cluster || !token) {
-      throw new Error(`${path}: the current context needs a cluster and a user with a bearer token`);
+      throw new Error(
+        `${path}: the current context needs a cluster and a user with a bearer token`,
+      );
     }
     const caData = cluster['certificate-authority-data'];
     return new KubeApi(
@@ -112,21 +121,35 @@ export class KubeApi {
     );
   }
 
-  request<T = KubeObjectJson>(method: string, path: string, options: RequestOptions = {}): Promise<ApiResponse<T>> {
+  request<T = KubeObjectJson>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<ApiResponse<T>> {
     const url = new URL(path, this.server);
-    for (const [key, value] of Object.entries(options.query ?? {})) url.searchParams.set(key, value);
+    for (const [key, value] of Object.entries(options.query ?? {}))
+      url.searchParams.set(key, value);
     const payload =
       options.body === undefined
         ? undefined
         : typeof options.body === 'string'
           ? options.body
           : JSON.stringify(options.body);
-    const headers: Record<string, string> = { authorization: `Bearer ${this.token}`, accept: 'application/json' };
+    const headers: Record<string, string> = {
+      authorization: `Bearer ${this.token}`,
+      accept: 'application/json',
+    };
     if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         url,
-        { method, headers, ca: this.ca, rejectUnauthorized: !this.insecure, timeout: options.timeoutMs ?? 15_000 },
+        {
+          method,
+          headers,
+          ca: this.ca,
+          rejectUnauthorized: !this.insecure,
+          timeout: options.timeoutMs ?? 15_000,
+        },
         (resp) => {
           const chunks: Buffer[] = [];
           resp.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -143,7 +166,9 @@ export class KubeApi {
           resp.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: no answer in time`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${url.pathname}: no answer in time`)),
+      );
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -151,7 +176,11 @@ export class KubeApi {
   }
 
   /** Like request, but throws unless the status is 2xx (the message carries the server's reason). */
-  async expect<T = KubeObjectJson>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  async expect<T = KubeObjectJson>(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+  ): Promise<T> {
     const resp = await this.request<T>(method, path, options);
     if (resp.status < 200 || resp.status >= 300) {
       throw new Error(`${method} ${path}: HTTP ${resp.status} ${resp.text.slice(0, 500)}`);

@@ -9,8 +9,18 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
-const script = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'scripts', 'test-cluster.mjs');
-const exportedEnv = ['KUBECONFIG', 'SK8S_TEST_KUBECONFIG', 'SK8S_TEST_UNPRIVILEGED_KUBECONFIG'] as const;
+const script = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'scripts',
+  'test-cluster.mjs',
+);
+const exportedEnv = [
+  'KUBECONFIG',
+  'SK8S_TEST_KUBECONFIG',
+  'SK8S_TEST_UNPRIVILEGED_KUBECONFIG',
+] as const;
 
 function runUp(stateDir: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
@@ -41,7 +51,10 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   const external = process.env.SK8S_TEST_KUBECONFIG;
   if (external) {
     project.provide('sk8sKubeconfig', external);
-    project.provide('sk8sUnprivilegedKubeconfig', process.env.SK8S_TEST_UNPRIVILEGED_KUBECONFIG ?? '');
+    project.provide(
+      'sk8sUnprivilegedKubeconfig',
+      process.env.SK8S_TEST_UNPRIVILEGED_KUBECONFIG ?? '',
+    );
     project.provide('sk8sClusterId', `x${randomBytes(2).toString('hex')}`);
     process.env.KUBECONFIG = external;
     return undefined;

@@ -29,7 +29,11 @@ export function useTestNamespace(prefix = 'test'): TestNamespace {
     const api = adminApi();
     const candidate = namespaceName(prefix);
     await api.expect('POST', '/api/v1/namespaces', {
-      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: candidate, labels: { 'sk8s-test': 'true' } } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: candidate, labels: { 'sk8s-test': 'true' } },
+      },
     });
     await api.expect('POST', `/api/v1/namespaces/${candidate}/serviceaccounts`, {
       body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } },

@@ -28,13 +28,17 @@ let support: Promise<NetnsSupport> | undefined;
 /** Whether this machine lets the tests create network namespaces (root and iproute2); checked once. */
 export function netnsSupport(): Promise<NetnsSupport> {
   support ??= (async (): Promise<NetnsSupport> => {
-    if (process.getuid?.() !== 0) return { ok: false, reason: 'network namespaces need root (ip netns add)' };
+    if (process.getuid?.() !== 0)
+      return { ok: false, reason: 'network namespaces need root (ip netns add)' };
     try {
       const probe = await createNetns();
       await probe.destroy();
       return { ok: true };
     } catch (err) {
-      return { ok: false, reason: `cannot create a network namespace: ${(err as Error).message.split('\n')[0]}` };
+      return {
+        ok: false,
+        reason: `cannot create a network namespace: ${(err as Error).message.split('\n')[0]}`,
+      };
     }
   })();
   return support;
@@ -54,7 +58,8 @@ async function freeSubnet(): Promise<{ hostIp: string; podIp: string }> {
   for (let attempt = 0; attempt < 100; attempt++) {
     const third = randomInt(0, 256);
     const base = randomInt(0, 64) * 4;
-    if (!used.has(`${third}.${base}`)) return { hostIp: `10.203.${third}.${base + 1}`, podIp: `10.203.${third}.${base + 2}` };
+    if (!used.has(`${third}.${base}`))
+      return { hostIp: `10.203.${third}.${base + 1}`, podIp: `10.203.${third}.${base + 2}` };
   }
   throw new Error('no free /30 in 10.203.0.0/16');
 }
@@ -102,7 +107,8 @@ export async function createNetns(): Promise<NetworkNamespace> {
     name,
     hostIp,
     podIp,
-    spawn: (command, args, options = {}) => spawn('ip', ['netns', 'exec', name, command, ...args], options),
+    spawn: (command, args, options = {}) =>
+      spawn('ip', ['netns', 'exec', name, command, ...args], options),
     destroy,
   };
 }

@@ -69,7 +69,8 @@ export interface FunctionPod {
 
 const running = new Set<FunctionPod>();
 
-const podPath = (ns: string, name = ''): string => `/api/v1/namespaces/${ns}/pods${name ? `/${name}` : ''}`;
+const podPath = (ns: string, name = ''): string =>
+  `/api/v1/namespaces/${ns}/pods${name ? `/${name}` : ''}`;
 
 function podManifest(
   opts: Pick<FunctionPodOptions, 'namespace' | 'labels' | 'containerName' | 'image' | 'env'> & {
@@ -98,7 +99,10 @@ function podManifest(
   };
 }
 
-function podConditions(ready: boolean, now: string): { type: string; status: string; lastTransitionTime: string }[] {
+function podConditions(
+  ready: boolean,
+  now: string,
+): { type: string; status: string; lastTransitionTime: string }[] {
   const status = ready ? 'True' : 'False';
   return [
     { type: 'Initialized', status: 'True', lastTransitionTime: now },
@@ -108,19 +112,31 @@ function podConditions(ready: boolean, now: string): { type: string; status: str
   ];
 }
 
-async function writePodStatus(namespace: string, podName: string, status: Record<string, unknown>): Promise<void> {
+async function writePodStatus(
+  namespace: string,
+  podName: string,
+  status: Record<string, unknown>,
+): Promise<void> {
   await adminApi().expect('PATCH', `${podPath(namespace, podName)}/status`, {
     body: { status },
     contentType: 'application/merge-patch+json',
   });
 }
 
-function waitForPort(host: string, port: number, child: ChildProcess, output: () => string, timeoutMs: number) {
+function waitForPort(
+  host: string,
+  port: number,
+  child: ChildProcess,
+  output: () => string,
+  timeoutMs: number,
+) {
   return waitFor(
     `${host}:${port} to accept connections`,
     () => {
       if (child.exitCode !== null || child.signalCode !== null) {
-        throw new Error(`the function process exited (${child.exitCode ?? child.signalCode}):\n${output()}`);
+        throw new Error(
+          `the function process exited (${child.exitCode ?? child.signalCode}):\n${output()}`,
+        );
       }
       return new Promise<boolean>((res) => {
         const socket = connect({ host, port, timeout: 500 });
@@ -149,7 +165,10 @@ interface ServicePortJson {
   protocol?: string;
 }
 
-async function ensureService(opts: FunctionPodOptions, serviceName: string): Promise<{ created: boolean; ports: ServicePortJson[] }> {
+async function ensureService(
+  opts: FunctionPodOptions,
+  serviceName: string,
+): Promise<{ created: boolean; ports: ServicePortJson[] }> {
   const api = adminApi();
   const path = `/api/v1/namespaces/${opts.namespace}/services/${serviceName}`;
   const existing = await api.request('GET', path);
@@ -176,7 +195,10 @@ async function ensureService(opts: FunctionPodOptions, serviceName: string): Pro
 }
 
 interface EndpointSubsetJson {
-  addresses?: { ip: string; targetRef?: { kind: string; name: string; namespace: string; uid?: string } }[];
+  addresses?: {
+    ip: string;
+    targetRef?: { kind: string; name: string; namespace: string; uid?: string };
+  }[];
   ports?: { name?: string; port: number; protocol?: string }[];
 }
 
@@ -184,20 +206,31 @@ interface EndpointSubsetJson {
 async function updateEndpoints(
   namespace: string,
   serviceName: string,
-  change: { add?: { ip: string; podName: string; uid: string; ports: EndpointSubsetJson['ports'] }; removeIp?: string },
+  change: {
+    add?: { ip: string; podName: string; uid: string; ports: EndpointSubsetJson['ports'] };
+    removeIp?: string;
+  },
 ): Promise<void> {
   const api = adminApi();
   const path = `/api/v1/namespaces/${namespace}/endpoints/${serviceName}`;
   // Several pods of one service may start concurrently: retry on a write conflict.
   for (let attempt = 0; attempt < 10; attempt++) {
-    const current = await api.request<{ metadata?: KubeObjectJson['metadata']; subsets?: EndpointSubsetJson[] }>('GET', path);
+    const current = await api.request<{
+      metadata?: KubeObjectJson['metadata'];
+      subsets?: EndpointSubsetJson[];
+    }>('GET', path);
     const exists = current.status === 200;
     const subset: EndpointSubsetJson = current.body?.subsets?.[0] ?? {};
-    let addresses = (subset.addresses ?? []).filter((a) => a.ip !== change.removeIp && a.ip !== change.add?.ip);
+    let addresses = (subset.addresses ?? []).filter(
+      (a) => a.ip !== change.removeIp && a.ip !== change.add?.ip,
+    );
     if (change.add) {
       addresses = [
         ...addresses,
-        { ip: change.add.ip, targetRef: { kind: 'Pod', name: change.add.podName, namespace, uid: change.add.uid } },
+        {
+          ip: change.add.ip,
+          targetRef: { kind: 'Pod', name: change.add.podName, namespace, uid: change.add.uid },
+        },
       ];
     }
     if (addresses.length === 0) {
@@ -207,7 +240,11 @@ async function updateEndpoints(
     const body = {
       apiVersion: 'v1',
       kind: 'Endpoints',
-      metadata: { name: serviceName, namespace, resourceVersion: current.body?.metadata?.resourceVersion },
+      metadata: {
+        name: serviceName,
+        namespace,
+        resourceVersion: current.body?.metadata?.resourceVersion,
+      },
       subsets: [{ addresses, ports: change.add?.ports ?? subset.ports }],
     };
     const resp = exists
@@ -216,7 +253,10 @@ async function updateEndpoints(
           body: { ...body, metadata: { name: serviceName, namespace } },
         });
     if (resp.status === 200 || resp.status === 201) return;
-    if (resp.status !== 409) throw new Error(`writing endpoints ${namespace}/${serviceName}: HTTP ${resp.status} ${resp.text}`);
+    if (resp.status !== 409)
+      throw new Error(
+        `writing endpoints ${namespace}/${serviceName}: HTTP ${resp.status} ${resp.text}`,
+      );
   }
   throw new Error(`writing endpoints ${namespace}/${serviceName}: kept conflicting`);
 }
@@ -245,10 +285,16 @@ export async function startFunctionPod(opts: FunctionPodOptions): Promise<Functi
   const cleanup = async (): Promise<void> => {
     if (child) await stopProcess(child);
     await netns.destroy();
-    await api.request('DELETE', podPath(opts.namespace, podName), { query: { gracePeriodSeconds: '0' } });
+    await api.request('DELETE', podPath(opts.namespace, podName), {
+      query: { gracePeriodSeconds: '0' },
+    });
     if (opts.serviceName && service) {
       await updateEndpoints(opts.namespace, opts.serviceName, { removeIp: netns.podIp });
-      if (service.created) await api.request('DELETE', `/api/v1/namespaces/${opts.namespace}/services/${opts.serviceName}`);
+      if (service.created)
+        await api.request(
+          'DELETE',
+          `/api/v1/namespaces/${opts.namespace}/services/${opts.serviceName}`,
+        );
     }
   };
 
@@ -268,9 +314,20 @@ export async function startFunctionPod(opts: FunctionPodOptions): Promise<Functi
       body: podManifest({ ...opts, podName, containerName, env }),
     });
 
-    const argv = opts.command ?? [process.execPath, runtimeCli, opts.moduleFile, '--handler', opts.handler, '--port', String(opts.port)];
+    const argv = opts.command ?? [
+      process.execPath,
+      runtimeCli,
+      opts.moduleFile,
+      '--handler',
+      opts.handler,
+      '--port',
+      String(opts.port),
+    ];
     const [command, ...args] = argv as [string, ...string[]];
-    child = netns.spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = netns.spawn(command, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
     await waitForPort(netns.podIp, opts.port, child, () => output, opts.startTimeoutMs ?? 20_000);
@@ -428,7 +485,10 @@ export async function failPod(opts: FailPodOptions): Promise<FailedPod> {
       body: {
         apiVersion: 'v1',
         kind: 'Event',
-        metadata: { name: `${podName}.${randomBytes(4).toString('hex')}`, namespace: opts.namespace },
+        metadata: {
+          name: `${podName}.${randomBytes(4).toString('hex')}`,
+          namespace: opts.namespace,
+        },
         involvedObject: {
           apiVersion: 'v1',
           kind: 'Pod',
@@ -450,7 +510,9 @@ export async function failPod(opts: FailPodOptions): Promise<FailedPod> {
   return {
     podName,
     delete: async () => {
-      await api.request('DELETE', podPath(opts.namespace, podName), { query: { gracePeriodSeconds: '0' } });
+      await api.request('DELETE', podPath(opts.namespace, podName), {
+        query: { gracePeriodSeconds: '0' },
+      });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler, type Handler, type InvokeInput } from '@serverless-k8s/runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notify } from '../src/handler.js';
 import { ofKind, packageExample } from '../../test-support/package-example.js';
@@ -46,7 +46,7 @@ afterEach(() => {
   slackAnswer = { status: 200, body: 'ok' };
 });
 
-const send = (body: unknown) =>
+const send = (body: InvokeInput['body']) =>
   invokeHandler(notify as Handler, { method: 'POST', path: '/notify', body });
 
 describe('slack-notifier', () => {

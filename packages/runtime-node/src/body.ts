@@ -50,7 +50,8 @@ export function readBody(req: IncomingMessage, limit: number, done: BodyCallback
   req.on('end', () => {
     finish(null, chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
   });
-  req.on('error', (error) => finish(error, undefined));
+  // A client that goes away mid-body surfaces as 'close' before completion ('error' is only
+  // emitted to listeners, so none is needed).
   req.on('close', () => {
     if (!req.complete) finish(new Error('client closed the connection mid-request'), undefined);
   });

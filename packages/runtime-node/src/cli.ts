@@ -56,6 +56,19 @@ async function main(): Promise<void> {
   }
   if (positionals.length > 1)
     fail(`expected one module file, got ${positionals.length}.\n${USAGE}`, 2);
+  // A promise a handler left behind and nobody awaits must not take the function down for
+  // every other request (Node's default is to exit); log it and keep serving.
+  process.on('unhandledRejection', (reason) => {
+    const detail = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
+    process.stderr.write(
+      JSON.stringify({
+        level: 'error',
+        time: new Date().toISOString(),
+        msg: 'Unhandled rejection',
+        error: detail,
+      }) + '\n',
+    );
+  });
   try {
     const handle = await start({
       module: positionals[0],

@@ -9,8 +9,14 @@ export interface Lifecycle {
   draining: boolean;
 }
 
-const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' };
-const METRICS_TYPE = { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' };
+const TEXT = 'text/plain; charset=utf-8';
+const METRICS_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
+
+function reply(res: ServerResponse, status: number, type: string, body: string): void {
+  res.statusCode = status;
+  res.setHeader('Content-Type', type);
+  res.end(body);
+}
 
 /**
  * Answers the runtime's own GET endpoints; returns false for any other path so it reaches the
@@ -28,18 +34,20 @@ export function answerRuntimeEndpoint(
   switch (path) {
     case '/healthz':
     case '/health/liveness':
-      res.writeHead(200, TEXT);
-      res.end('OK');
+      reply(res, 200, TEXT, 'OK');
       return true;
     case '/health/readiness': {
       const ready = lifecycle.ready && !lifecycle.draining;
-      res.writeHead(ready ? 200 : 503, TEXT);
-      res.end(ready ? 'OK' : lifecycle.draining ? 'Draining' : 'Initializing');
+      reply(
+        res,
+        ready ? 200 : 503,
+        TEXT,
+        ready ? 'OK' : lifecycle.draining ? 'Draining' : 'Initializing',
+      );
       return true;
     }
     case '/metrics':
-      res.writeHead(200, METRICS_TYPE);
-      res.end(metrics.render());
+      reply(res, 200, METRICS_TYPE, metrics.render());
       return true;
     default:
       return false;

@@ -193,6 +193,15 @@ describe('the serverless-k8s-runtime bin', () => {
     expect(await runtime.exit).toBe(0);
   });
 
+  it('logs a rejection a handler left unhandled and keeps serving', async () => {
+    const runtime = await spawnRuntime([join(fixtures, 'handlers.cjs'), '--handler', 'stray'], {});
+    expect(await (await fetch(runtime.url)).text()).toBe('ok');
+    expect(await (await fetch(runtime.url)).text()).toBe('ok');
+    expect(runtime.stderr()).toContain('Error: stray rejection');
+    runtime.child.kill('SIGTERM');
+    expect(await runtime.exit).toBe(0);
+  });
+
   it.each([
     [[], {}, 1, /No function module given: pass <module-file>, or set MOD_NAME/],
     [
@@ -223,6 +232,12 @@ describe('the serverless-k8s-runtime bin', () => {
       expect(result.stderr).not.toMatch(/\n\s+at /);
     },
   );
+
+  it('exits 1 naming the error when init() fails', () => {
+    const result = runCli([join(fixtures, 'init-fails.cjs'), '--port', '0']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('database unreachable');
+  });
 
   it('prints usage for --help', () => {
     const result = runCli(['--help']);

@@ -120,6 +120,12 @@ describe('routing', () => {
     await handle.close();
   });
 
+  it('listens on all interfaces unless a host is given', async () => {
+    const { handle } = await serve({ handler: () => 'everywhere', host: undefined });
+    expect(['::', '0.0.0.0']).toContain(handle.host);
+    expect(await (await fetch(`http://127.0.0.1:${handle.port}/`)).text()).toBe('everywhere');
+  });
+
   it('sends CORS headers and answers preflight, unless turned off', async () => {
     const calls: string[] = [];
     const { url } = await serve({
@@ -420,12 +426,12 @@ describe('draining', () => {
     socket.on('data', (chunk) => (received += chunk.toString()));
     const socketClosed = new Promise((resolve) => socket.once('close', resolve));
     await new Promise((resolve) => socket.once('connect', resolve));
-    // Two pipelined requests: a slow one in flight, then a readiness probe behind it.
-    socket.write(
-      'GET /work HTTP/1.1\r\nHost: x\r\n\r\nGET /health/readiness HTTP/1.1\r\nHost: x\r\n\r\n',
-    );
+    // A slow request in flight, then — once draining — a readiness probe on the same connection.
+    socket.write('GET /work HTTP/1.1\r\nHost: x\r\n\r\n');
     await new Promise((resolve) => setTimeout(resolve, 50));
     const closing = handle.close();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    socket.write('GET /health/readiness HTTP/1.1\r\nHost: x\r\n\r\n');
     await socketClosed;
     await closing;
     const responses = received.split(/(?=HTTP\/1\.1 )/);

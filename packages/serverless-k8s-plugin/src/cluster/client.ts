@@ -281,6 +281,7 @@ class HttpClusterClient implements ConnectedClusterClient {
     kind: string,
     namespace: string | undefined,
     labelSelector?: string,
+    fieldSelector?: string,
   ): Promise<KubeObject[]> {
     const located = await this.tryLocate('list', apiVersion, kind, namespace, undefined);
     if (!located) return [];
@@ -291,7 +292,7 @@ class HttpClusterClient implements ConnectedClusterClient {
       const response = await this.send({
         method: 'GET',
         path: located.path,
-        query: { labelSelector, limit: 500, continue: continueToken },
+        query: { labelSelector, fieldSelector, limit: 500, continue: continueToken },
         description: located.description,
       });
       const page = JSON.parse(response.body.toString()) as {

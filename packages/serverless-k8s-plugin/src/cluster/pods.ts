@@ -77,12 +77,8 @@ export interface PodDiagnosis {
   crashedContainer?: string;
 }
 
-const IMAGE_REASONS = new Set([
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'InvalidImageName',
-  'ErrImageNeverPull',
-]);
+const PULL_REASONS = new Set(['ImagePullBackOff', 'ErrImagePull']);
+const IMAGE_REASONS = new Set([...PULL_REASONS, 'InvalidImageName', 'ErrImageNeverPull']);
 const CONFIG_REASONS = new Set([
   'CreateContainerConfigError',
   'CreateContainerError',
@@ -265,7 +261,7 @@ async function lastLines(
 }
 
 /** Adds the crashed container's last log lines (previous instance) to a diagnosis. */
-export async function withCrashLogs(
+async function withCrashLogs(
   client: ClusterClient,
   namespace: string,
   diagnosis: PodDiagnosis,
@@ -289,7 +285,45 @@ export async function withCrashLogs(
   };
 }
 
-/** Every pod matching `selector`, with what is wrong with it (crash logs included when available). */
+interface EventView {
+  reason?: string;
+  message?: string;
+  lastTimestamp?: string;
+  eventTime?: string;
+}
+
+/**
+ * Adds the kubelet's last pull error (an Event: not found, unauthorized…) to an image-pull
+ * diagnosis; the back-off status itself only says that pulling keeps failing.
+ */
+async function withPullError(
+  client: ClusterClient,
+  namespace: string,
+  diagnosis: PodDiagnosis,
+): Promise<PodDiagnosis> {
+  if (!PULL_REASONS.has(diagnosis.state) || !diagnosis.problem) return diagnosis;
+  const events = (await client
+    .list('v1', 'Event', namespace, undefined, `involvedObject.name=${diagnosis.pod}`)
+    .catch(() => [])) as unknown as EventView[];
+  const when = (event: EventView) => event.lastTimestamp ?? event.eventTime ?? '';
+  const failed = events
+    .filter((event) => event.reason === 'Failed' && /pull/i.test(event.message ?? ''))
+    .sort((a, b) => when(a).localeCompare(when(b)))
+    .at(-1)?.message;
+  if (!failed || diagnosis.problem.includes(failed)) return diagnosis;
+  return { ...diagnosis, problem: `${diagnosis.problem}\nLast pull error: ${failed}` };
+}
+
+/** A diagnosis with what the cluster can add: crash logs, the last image pull error. */
+export async function explainPod(
+  client: ClusterClient,
+  namespace: string,
+  diagnosis: PodDiagnosis,
+): Promise<PodDiagnosis> {
+  return withPullError(client, namespace, await withCrashLogs(client, namespace, diagnosis));
+}
+
+/** Every pod matching `selector`, with what is wrong with it (crash logs, pull errors when available). */
 export async function diagnosePods(
   client: ClusterClient,
   namespace: string,
@@ -297,7 +331,7 @@ export async function diagnosePods(
   container?: string,
 ): Promise<PodDiagnosis[]> {
   const pods = (await client.list('v1', 'Pod', namespace, selector)) as unknown as PodView[];
-  return Promise.all(pods.map((pod) => withCrashLogs(client, namespace, podState(pod, container))));
+  return Promise.all(pods.map((pod) => explainPod(client, namespace, podState(pod, container))));
 }
 
 /** `pod-a: CrashLoopBackOff (container "x" keeps crashing…)` lines, for messages. */

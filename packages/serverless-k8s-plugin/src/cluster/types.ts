@@ -64,11 +64,13 @@ export interface ClusterClient {
     namespace: string | undefined,
     name: string,
   ): Promise<KubeObject | undefined>;
+  /** `fieldSelector` e.g. `involvedObject.name=pod-1` for a pod's Events. */
   list(
     apiVersion: string,
     kind: string,
     namespace: string | undefined,
     labelSelector?: string,
+    fieldSelector?: string,
   ): Promise<KubeObject[]>;
   /** Deletes; a missing object is not an error. */
   delete(

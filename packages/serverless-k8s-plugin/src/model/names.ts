@@ -53,3 +53,11 @@ export function toDnsLabel(value: string): string {
     .replace(/[^a-z0-9-]+/g, '-')
     .replace(/^-+|-+$/g, '');
 }
+
+/**
+ * Pod volume of a mounted Secret or ConfigMap: `<name>-vol` as serverless-kubeless named it, made
+ * a valid volume name (a DNS-1123 label: Secret names may contain dots, volume names may not).
+ */
+export function mountVolumeName(name: string): string {
+  return `${toDnsLabel(name).slice(0, 59).replace(/-+$/, '')}-vol`;
+}

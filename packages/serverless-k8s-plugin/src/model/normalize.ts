@@ -17,6 +17,7 @@ import {
   dns1123SubdomainProblem,
   labelKeyProblem,
   labelValueProblem,
+  mountVolumeName,
 } from './names.js';
 import { cpuQuantity, memoryQuantity } from './quantities.js';
 import { FOREIGN_RUNTIMES, resolveHandler, runtimeFamily } from './handler.js';
@@ -521,8 +522,8 @@ function normalizeEnvFrom(read: Reader, value: unknown, path: string): EnvFromSo
 function checkVolumeMounts(problems: Problems, path: string, fn: FunctionModel): void {
   const volumeNames = new Set([
     ...fn.volumes.map((volume) => volume.name),
-    ...fn.secrets.map((secret) => `${secret}-vol`),
-    ...fn.configMaps.map((configMap) => `${configMap}-vol`),
+    ...fn.secrets.map(mountVolumeName),
+    ...fn.configMaps.map(mountVolumeName),
   ]);
   fn.volumes.forEach((volume, i) => {
     if (typeof volume.name !== 'string') problems.add(`${path}.volumes[${i}].name`, 'is required');

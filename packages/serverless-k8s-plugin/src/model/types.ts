@@ -29,7 +29,10 @@ export interface HandlerRef {
 
 export interface HttpEvent {
   kind: 'http';
-  /** Unique within the function; becomes part of the trigger's resource name. */
+  /**
+   * The trigger's resource name, unique within the service: `name:` from serverless.yml, else
+   * `<function>-<kind>-<n>` (e.g. `hello-http-0`).
+   */
   name: string;
   path: string;
   hostname?: string;
@@ -78,7 +81,8 @@ export interface KafkaSourceEvent {
   consumerGroup?: string;
 }
 
-export type FunctionEvent = HttpEvent | ScheduleEvent | QueueEvent | CloudEventEvent | KafkaSourceEvent;
+export type FunctionEvent =
+  HttpEvent | ScheduleEvent | QueueEvent | CloudEventEvent | KafkaSourceEvent;
 
 export interface KubelessAutoscaling {
   minReplicas: number;

@@ -34,7 +34,7 @@ function docBlocks(): KubeObject[][] {
 }
 
 let adminClient: ConnectedClusterClient;
-let deployer: ConnectedClusterClient | undefined;
+let deployer: ConnectedClusterClient;
 let rbacObjects: KubeObject[] = [];
 
 let fn: FunctionModel;
@@ -78,7 +78,7 @@ afterAll(async () => {
   }
   await adminClient.delete('v1', 'Namespace', undefined, unboundNamespace);
   adminClient.close();
-  deployer?.close();
+  if (unprivilegedKubeconfig) deployer.close();
 });
 
 // An external cluster given without an unprivileged user cannot show a denial.

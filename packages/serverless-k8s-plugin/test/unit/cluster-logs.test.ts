@@ -59,7 +59,10 @@ function api() {
     .reply(200, {
       kind: 'APIResourceList',
       groupVersion: 'v1',
-      resources: [{ name: 'pods', kind: 'Pod', namespaced: true }],
+      resources: [
+        { name: 'pods', kind: 'Pod', namespaced: true },
+        { name: 'events', kind: 'Event', namespaced: true },
+      ],
     });
   return scope;
 }
@@ -238,6 +241,58 @@ describe('diagnosePods', () => {
     expect(diagnosis?.problem).toBe(
       'container "hello" keeps crashing (CrashLoopBackOff, 3 restarts): last exit code 1 (Error); termination message: boom.\n' +
         'Last log lines of hello:\n  | /kubeless/handler.js:3\n  |   return {\n  |          ^\n  | SyntaxError: Unexpected token',
+    );
+  });
+
+  it('adds the last pull error from the kubelet Events to an image pull back-off', async () => {
+    const pulling = {
+      metadata: { name: 'hello-2', namespace: 'fn' },
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: 'hello',
+            image: 'registry.example/hello:2',
+            state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image' } },
+          },
+        ],
+      },
+    };
+    const event = (reason: string, message: string, lastTimestamp: string) => ({
+      reason,
+      message,
+      lastTimestamp,
+    });
+    api()
+      .get(PODS)
+      .query(true)
+      .reply(200, { items: [pulling] });
+    api()
+      .get('/api/v1/namespaces/fn/events')
+      .query({ fieldSelector: 'involvedObject.name=hello-2', limit: '500' })
+      .reply(200, {
+        items: [
+          event(
+            'Failed',
+            'Failed to pull image "registry.example/hello:2": not found',
+            '2024-01-01T00:00:01Z',
+          ),
+          event(
+            'BackOff',
+            'Back-off pulling image "registry.example/hello:2"',
+            '2024-01-01T00:00:03Z',
+          ),
+          event(
+            'Failed',
+            'Failed to pull image "registry.example/hello:2": unauthorized',
+            '2024-01-01T00:00:02Z',
+          ),
+        ],
+      });
+    const [diagnosis] = await diagnosePods(client, 'fn', SELECTOR, 'hello');
+    expect(diagnosis?.problem).toBe(
+      'container "hello" cannot pull image "registry.example/hello:2" (ImagePullBackOff): Back-off pulling image\n' +
+        'Last pull error: Failed to pull image "registry.example/hello:2": unauthorized',
     );
   });
 

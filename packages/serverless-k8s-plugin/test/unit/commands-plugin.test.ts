@@ -10,7 +10,11 @@ import type { PluginUtils } from '../../src/commands/context.js';
 
 class FrameworkError extends Error {}
 
-function fakeServerless(providerName: string, serviceDir: string, functions: Record<string, unknown> = {}) {
+function fakeServerless(
+  providerName: string,
+  serviceDir: string,
+  functions: Record<string, unknown> = {},
+) {
   const defined: string[] = [];
   const providers: Record<string, unknown> = {};
   const hooks: Record<string, { pluginName: string }[]> = {
@@ -70,7 +74,10 @@ describe('plugin class', () => {
   it('declares typed options so the framework validates them', () => {
     const { serverless } = fakeServerless('knative', '/nowhere');
     const plugin = new ServerlessK8sPlugin(serverless, {}, silentUtils());
-    const commands = plugin.commands as Record<string, { options?: Record<string, { type?: string }> }>;
+    const commands = plugin.commands as Record<
+      string,
+      { options?: Record<string, { type?: string }> }
+    >;
     for (const command of Object.values(commands)) {
       for (const [name, option] of Object.entries(command.options ?? {})) {
         expect(['string', 'boolean', 'multiple'], `--${name}`).toContain(option.type);

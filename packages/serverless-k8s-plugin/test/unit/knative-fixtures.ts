@@ -56,7 +56,14 @@ export function artifactFor(
     [moduleFileName]: Buffer.from(code),
     [`${moduleFileName}.map`]: Buffer.from('{"version":3,"sources":[],"mappings":""}'),
   };
-  return { functionKey: fn.key, moduleFileName, zip: Buffer.alloc(0), checksum: 'sha256:0', deps: '', files };
+  return {
+    functionKey: fn.key,
+    moduleFileName,
+    zip: Buffer.alloc(0),
+    checksum: 'sha256:0',
+    deps: '',
+    files,
+  };
 }
 
 export function artifactsFor(functions: FunctionModel[]): Map<string, FunctionArtifact> {

@@ -286,6 +286,15 @@ describe('renderKnative errors', () => {
     expect(() => render([fnModel({ name })])).toThrow(/too long for Knative revision names/);
   });
 
+  it('environment variables Knative reserves', () => {
+    expect(() => render([fnModel({ environment: [{ name: 'PORT', value: '3000' }] })])).toThrow(
+      'functions.hello.environment.PORT: Knative sets PORT itself and rejects it here; set `port:` on the function instead.',
+    );
+    expect(() => render([fnModel({ environment: [{ name: 'K_REVISION', value: 'x' }] })])).toThrow(
+      /environment\.K_REVISION: Knative sets K_REVISION itself/,
+    );
+  });
+
   it('a handler-less function without image', () => {
     expect(() => render([fnModel({ handler: undefined })])).toThrow(
       /set `handler: file.export` or `image:`/,

@@ -76,13 +76,19 @@ describe('Knative default delivery, end to end without a cluster', () => {
         },
       },
     });
-    const artifacts = await packageFunctions(model, model.functions, join(servicePath, '.serverless'));
+    const artifacts = await packageFunctions(
+      model,
+      model.functions,
+      join(servicePath, '.serverless'),
+    );
     const objects = knativeProvider.render(model, artifacts);
 
     expect(objects.map((o) => o.kind)).toEqual(['ConfigMap', 'Service', 'PingSource']);
     const [configMap, service, ping] = objects as [
       KubeObject & { binaryData: Record<string, string> },
-      KubeObject & { spec: { template: { spec: { containers: Container[]; volumes: unknown[] } } } },
+      KubeObject & {
+        spec: { template: { spec: { containers: Container[]; volumes: unknown[] } } };
+      },
       KubeObject & { spec: { data: string; contentType: string } },
     ];
     const container = service.spec.template.spec.containers[0] as Container;

@@ -10,16 +10,7 @@ import { packageFunctions, toYaml } from '../../src/packaging/index.js';
 import type { FunctionArtifact } from '../../src/packaging/types.js';
 import { sha256Checksum } from '../../src/packaging/zip.js';
 import { renderKubeless } from '../../src/providers/kubeless/manifests.js';
-import { expectGolden, normalizeFixture } from './service-fixtures.js';
-
-const KUBELESS_FIXTURES = [
-  'kubeless-minimal',
-  'kubeless-full',
-  'sk-python-http',
-  'sk-cert-manager',
-  'sk-docs-options',
-  'sk-events',
-];
+import { KUBELESS_FIXTURES, expectGolden, normalizeFixture } from './service-fixtures.js';
 
 const outRoot = mkdtempSync(join(tmpdir(), 'sk8s-golden-'));
 afterAll(() => rmSync(outRoot, { recursive: true, force: true }));

@@ -13,6 +13,7 @@ import {
   writeManifests,
 } from '../../src/packaging/index.js';
 import { zipFiles } from '../../src/packaging/zip.js';
+import { nodeTarget } from '../../src/packaging/bundle.js';
 import { UserError } from '../../src/util/errors.js';
 import { FIXTURES_DIR, normalizeFixture } from './service-fixtures.js';
 
@@ -181,6 +182,16 @@ describe('packageFunctions', () => {
     expect(message).toContain('externalDependencies: true');
     expect(message).toContain('functions.hello.image');
     expect(KUBELESS_CODE_LIMIT_BYTES).toBe(1048576);
+  });
+
+  it("targets the Node.js version of the function's runtime or image", () => {
+    const kubeless = normalizeFixture('sk-events');
+    expect(nodeTarget(kubeless, kubeless.functions[0]!)).toBe('node14');
+    const knative = normalizeFixture('knative-model');
+    expect(nodeTarget(knative, knative.functions[0]!)).toBe('node24');
+    expect(
+      nodeTarget({ ...knative, nodeImage: 'registry.local/runner:stable' }, knative.functions[0]!),
+    ).toBe('node20');
   });
 
   it('writes manifests as multi-document YAML', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { providerSchema } from '../../src/config/schema.js';
-import { readFixture, type ServiceConfig } from './service-fixtures.js';
+import { SERVICE_FIXTURES, readFixture, type ServiceConfig } from './service-fixtures.js';
 
 interface SchemaHandler {
   defineProvider(name: string, options: Record<string, unknown>): void;
@@ -40,15 +40,7 @@ async function validate(config: ServiceConfig): Promise<void> {
 }
 
 describe('providerSchema', () => {
-  it.each([
-    'kubeless-minimal',
-    'kubeless-full',
-    'sk-python-http',
-    'sk-cert-manager',
-    'sk-docs-options',
-    'sk-events',
-    'knative-model',
-  ])('accepts fixture %s', async (fixture) => {
+  it.each(SERVICE_FIXTURES)('accepts fixture %s', async (fixture) => {
     await expect(validate(readFixture(fixture))).resolves.toBeUndefined();
   });
 

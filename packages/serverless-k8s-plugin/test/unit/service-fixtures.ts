@@ -11,6 +11,18 @@ import type { ServiceModel } from '../../src/model/types.js';
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));
 
+/** Fixtures rendered by the Kubeless provider (golden manifests under golden/kubeless/). */
+export const KUBELESS_FIXTURES = [
+  'kubeless-minimal',
+  'kubeless-full',
+  'sk-python-http',
+  'sk-cert-manager',
+  'sk-docs-options',
+  'sk-events',
+];
+/** Every serverless.yml fixture of the model and packaging tests. */
+export const SERVICE_FIXTURES = [...KUBELESS_FIXTURES, 'knative-model'];
+
 export type ServiceConfig = Record<string, unknown> & {
   service: string | { name: string };
   provider: string | Record<string, unknown>;

@@ -45,7 +45,17 @@ function volumeName(prefix: string, objectName: string): string {
     : `${name.slice(0, 54)}-${sha256Hex(objectName).slice(0, 8)}`;
 }
 
+/** Knative sets these itself and rejects a Service that sets them. */
+const KNATIVE_RESERVED_ENV = ['PORT', 'K_SERVICE', 'K_CONFIGURATION', 'K_REVISION'];
+
 function runtimeEnv(fn: FunctionModel): EnvVar[] {
+  const reserved = fn.environment.find((e) => KNATIVE_RESERVED_ENV.includes(e.name));
+  if (reserved) {
+    throw new UserError(
+      `functions.${fn.key}.environment.${reserved.name}: Knative sets ${reserved.name} itself and rejects it here` +
+        (reserved.name === 'PORT' ? '; set `port:` on the function instead.' : '; remove it.'),
+    );
+  }
   const env: EnvVar[] = [];
   if (fn.handler) env.push({ name: 'FUNC_HANDLER', value: fn.handler.exportName });
   env.push(

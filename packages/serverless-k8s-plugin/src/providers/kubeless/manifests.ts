@@ -8,6 +8,7 @@ import {
   type ServiceModel,
 } from '../../model/types.js';
 import type { FunctionArtifact } from '../../packaging/types.js';
+import { mountVolumeName } from '../../model/names.js';
 
 export const KUBELESS_API_VERSION = 'kubeless.io/v1beta1';
 /** Name of the Service port, as `kubeless function deploy` names it. */
@@ -156,12 +157,12 @@ function renderDeployment(
   const volumes: Record<string, unknown>[] = [];
   const volumeMounts: Record<string, unknown>[] = [];
   for (const secret of fn.secrets) {
-    volumes.push({ name: `${secret}-vol`, secret: { secretName: secret } });
-    volumeMounts.push({ name: `${secret}-vol`, mountPath: `/${secret}` });
+    volumes.push({ name: mountVolumeName(secret), secret: { secretName: secret } });
+    volumeMounts.push({ name: mountVolumeName(secret), mountPath: `/${secret}` });
   }
   for (const configMap of fn.configMaps) {
-    volumes.push({ name: `${configMap}-vol`, configMap: { name: configMap } });
-    volumeMounts.push({ name: `${configMap}-vol`, mountPath: `/${configMap}` });
+    volumes.push({ name: mountVolumeName(configMap), configMap: { name: configMap } });
+    volumeMounts.push({ name: mountVolumeName(configMap), mountPath: `/${configMap}` });
   }
   volumes.push(...fn.volumes);
   volumeMounts.push(...fn.volumeMounts);

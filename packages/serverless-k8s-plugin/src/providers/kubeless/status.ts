@@ -8,7 +8,7 @@ import type { ClusterClient, KubeObject } from '../../cluster/types.js';
 import {
   formatPodStates,
   podState,
-  withCrashLogs,
+  explainPod,
   type PodDiagnosis,
   type PodView,
 } from '../../cluster/pods.js';
@@ -153,7 +153,7 @@ async function explainFailure(
   snapshot: FunctionSnapshot,
   pod: PodDiagnosis,
 ): Promise<FunctionStatus> {
-  const detailed = await withCrashLogs(client, snapshot.status.namespace, pod);
+  const detailed = await explainPod(client, snapshot.status.namespace, pod);
   return {
     ...snapshot.status,
     problem: `pod ${detailed.pod}: ${detailed.problem ?? detailed.state}`,
@@ -188,7 +188,7 @@ export async function waitKubelessReady(
         results.set(fn, await explainFailure(client, snapshot, snapshot.fatal));
       } else if (timedOut) {
         const pods = await Promise.all(
-          snapshot.pods.map((pod) => withCrashLogs(client, fn.namespace, pod)),
+          snapshot.pods.map((pod) => explainPod(client, fn.namespace, pod)),
         );
         results.set(fn, {
           ...snapshot.status,
