@@ -1,7 +1,7 @@
 // Vitest global setup of the `cluster` project: brings a real etcd + kube-apiserver up once per run with
 // scripts/test-cluster.mjs (state in a fresh temporary directory) and takes it down afterwards, also when
 // the run fails or is interrupted. With SK8S_TEST_KUBECONFIG set, that cluster is used and nothing starts.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,16 +22,21 @@ const exportedEnv = [
   'SK8S_TEST_UNPRIVILEGED_KUBECONFIG',
 ] as const;
 
+// Killed on interruption, so it cannot start the apiserver after `down` has run.
+let upProcess: ChildProcess | undefined;
+
 function runUp(stateDir: string): Promise<string> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [script, 'up'], {
       env: { ...process.env, SK8S_TEST_CLUSTER_DIR: stateDir },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
+    upProcess = child;
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => {
+      upProcess = undefined;
       const kubeconfig = /^KUBECONFIG=(.+)$/m.exec(stdout)?.[1];
       if (code === 0 && kubeconfig) resolvePromise(kubeconfig);
       else reject(new Error(`test-cluster up failed (exit ${code}); its output is above`));
@@ -69,6 +74,7 @@ export default async function setup(project: TestProject): Promise<(() => void) 
     process.off('exit', teardown);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    upProcess?.kill('SIGKILL');
     runDown(stateDir);
     for (const name of exportedEnv) {
       if (previousEnv[name] === undefined) delete process.env[name];

@@ -22,33 +22,26 @@ function numberFlag(name: string, raw: string | undefined): number | undefined {
   return value;
 }
 
-async function main(): Promise<void> {
-  let parsed: ReturnType<
-    typeof parseArgs<{
-      options: {
-        handler: { type: 'string' };
-        port: { type: 'string' };
-        timeout: { type: 'string' };
-        host: { type: 'string' };
-        help: { type: 'boolean'; short: 'h' };
-      };
-      allowPositionals: true;
-    }>
-  >;
+const OPTIONS = {
+  handler: { type: 'string' },
+  port: { type: 'string' },
+  timeout: { type: 'string' },
+  host: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+function parseCommandLine(): ReturnType<
+  typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>
+> {
   try {
-    parsed = parseArgs({
-      options: {
-        handler: { type: 'string' },
-        port: { type: 'string' },
-        timeout: { type: 'string' },
-        host: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      allowPositionals: true,
-    });
+    return parseArgs({ options: OPTIONS, allowPositionals: true });
   } catch (error) {
     fail(`${(error as Error).message}\n${USAGE}`, 2);
   }
+}
+
+async function main(): Promise<void> {
+  const parsed = parseCommandLine();
   const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(USAGE + '\n');

@@ -51,7 +51,7 @@ describe('loading function modules', () => {
     const failure = loadFunction(join(fixtures, 'handlers.cjs'), 'nope');
     await expect(failure).rejects.toBeInstanceOf(ConfigError);
     await expect(failure).rejects.toThrow(
-      /no exported function 'nope' \(exports: init, hello, slow, fail, shutdown\); set FUNC_HANDLER/,
+      /no exported function 'nope' \(exports: init, hello, slow, fail, stray, shutdown\); set FUNC_HANDLER/,
     );
   });
 
