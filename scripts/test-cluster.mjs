@@ -14,6 +14,7 @@ import {
   openSync,
   readdirSync,
   readFileSync,
+  rmdirSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -445,7 +446,9 @@ async function up() {
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeless' } },
     'test-cluster',
   );
-  const kubelessConfig = existsSync(sharedKubelessConfig) ? sharedKubelessConfig : projectKubelessConfig;
+  const kubelessConfig = existsSync(sharedKubelessConfig)
+    ? sharedKubelessConfig
+    : projectKubelessConfig;
   for (const { doc, source } of loadDocs(kubelessConfig)) await applyDoc(cluster, doc, source);
   // No controller-manager: nothing creates the default ServiceAccount that Pod admission requires.
   await applyDoc(
@@ -506,9 +509,17 @@ async function down({ quiet = false } = {}) {
   await stopProcess(paths.apiserverPid, 'kube-apiserver');
   await stopProcess(paths.etcdPid, 'etcd');
   if (info?.netnsPrefix) deleteNetns(info.netnsPrefix);
-  rmSync(stateDir, { recursive: true, force: true });
+  // Only what `up` wrote is removed, so a state dir pointed at an existing directory loses nothing else.
+  for (const path of Object.values(paths)) rmSync(path, { recursive: true, force: true });
+  let removed = true;
+  try {
+    rmdirSync(stateDir);
+  } catch (err) {
+    removed = err.code === 'ENOENT';
+  }
+  if (!removed) log(`left ${stateDir} in place: it holds files test-cluster did not write`);
   if (!quiet)
-    log(info ? `stopped ${info.server} and removed ${stateDir}` : `nothing running in ${stateDir}`);
+    log(info ? `stopped ${info.server} and removed its state` : `nothing running in ${stateDir}`);
 }
 
 async function status() {

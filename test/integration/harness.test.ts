@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { adminApi, unprivilegedApi, type KubeObjectJson } from '../harness/cluster.js';
+import { adminApi, testCluster, unprivilegedApi, type KubeObjectJson } from '../harness/cluster.js';
 import { useTestNamespace } from '../harness/namespaces.js';
 import { netnsSupport } from '../harness/netns.js';
 import {
@@ -63,6 +63,38 @@ function knativeService(name: string, image: string): KubeObjectJson {
     },
   };
 }
+
+describe('global setup', () => {
+  it('points code under test at the cluster through KUBECONFIG, with the CRDs and kubeless-config in place', async () => {
+    expect(process.env.KUBECONFIG).toBe(testCluster().kubeconfig);
+    expect(process.env.SK8S_TEST_KUBECONFIG).toBe(testCluster().kubeconfig);
+    const api = adminApi();
+    const crds = await api.expect('GET', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions');
+    const names = crds.items?.map((crd) => crd.metadata?.name) ?? [];
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'functions.kubeless.io',
+        'httptriggers.kubeless.io',
+        'cronjobtriggers.kubeless.io',
+        'services.serving.knative.dev',
+        'revisions.serving.knative.dev',
+        'brokers.eventing.knative.dev',
+        'triggers.eventing.knative.dev',
+        'pingsources.sources.knative.dev',
+      ]),
+    );
+    const config = await api.expect(
+      'GET',
+      '/api/v1/namespaces/kubeless/configmaps/kubeless-config',
+    );
+    expect(JSON.parse(config.data?.['runtime-images'] ?? '[]')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ ID: 'nodejs' })]),
+    );
+    expect(
+      (await api.request('GET', `/api/v1/namespaces/${ns.name}/serviceaccounts/default`)).status,
+    ).toBe(200);
+  });
+});
 
 describe('Kubeless Function', () => {
   it('is created, read, patched and deleted', async () => {

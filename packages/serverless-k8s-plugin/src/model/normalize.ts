@@ -51,7 +51,11 @@ export interface NormalizeInput {
 /** Kubeless' own default (FUNC_TIMEOUT in the Kubeless runtimes). */
 export const DEFAULT_TIMEOUT_SECONDS = 180;
 export const DEFAULT_PORT = 8080;
-export const DEFAULT_RUNTIME = 'nodejs20';
+/**
+ * Runtime when none is written: Kubeless 1.0.8's newest Node runtime (what a stock
+ * kubeless-config lists); on Knative the runtime only names the Node major the bundle targets.
+ */
+export const DEFAULT_RUNTIME: Record<ProviderName, string> = { kubeless: 'nodejs14', knative: 'nodejs20' };
 /** Official Node.js image in active LTS; runs the bundle (targeting Node 20) and the runtime. */
 export const DEFAULT_NODE_IMAGE = 'node:24-alpine';
 export const DEFAULT_DNS_RESOLUTION = 'nip.io';
@@ -225,7 +229,7 @@ function normalizeFunction(
   const runtime =
     read.string(raw.runtime, `${path}.runtime`) ??
     read.string(provider.runtime, 'provider.runtime') ??
-    DEFAULT_RUNTIME;
+    DEFAULT_RUNTIME[model.provider];
   const family = runtimeFamily(runtime);
   if (family !== 'nodejs' && !FOREIGN_RUNTIMES[family]) {
     problems.add(

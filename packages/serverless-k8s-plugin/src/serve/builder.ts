@@ -1,7 +1,8 @@
 // Bundles for `serve`: the same packaging as for the cluster (packageFunctions), and the
 // service's source directories to watch for changes.
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { runtimeFamily } from '../model/handler.js';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
 import { packageFunctions } from '../packaging/index.js';
 
@@ -44,14 +45,25 @@ export function isSourceFile(file: string): boolean {
   return SOURCE_FILE.test(file) && !file.endsWith('.d.ts');
 }
 
+/** Why `serve` cannot run this function (a prebuilt image, a non-Node runtime), or undefined. */
+export function notServed(fn: FunctionModel): string | undefined {
+  if (!fn.handler) return `runs a prebuilt image (${fn.image ?? 'image:'})`;
+  const family = runtimeFamily(fn.runtime);
+  if (family !== 'nodejs') return `uses the ${fn.runtime} runtime`;
+  return undefined;
+}
+
 /** Packages the functions as for the cluster; each bundle is written to `<buildDir>/<function key>/`. */
 export async function buildFunctions(
   model: ServiceModel,
   functions: FunctionModel[],
   buildDir: string,
 ): Promise<Map<string, BuiltFunction>> {
-  const withHandler = functions.filter((fn) => fn.handler !== undefined);
-  const artifacts = await packageFunctions(model, withHandler, buildDir);
+  const servable = functions.filter((fn) => notServed(fn) === undefined);
+  // Bundles are CommonJS; in a `"type": "module"` service Node would load them as ESM without this.
+  await mkdir(buildDir, { recursive: true });
+  await writeFile(path.join(buildDir, 'package.json'), '{ "type": "commonjs" }\n');
+  const artifacts = await packageFunctions(model, servable, buildDir);
   const built = new Map<string, BuiltFunction>();
   for (const [functionKey, artifact] of artifacts) {
     const directory = artifact.bundleDir ?? path.join(buildDir, functionKey);

@@ -16,7 +16,13 @@ import path from 'node:path';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
 import { parseQuantity } from '../model/quantities.js';
 import { UserError } from '../util/errors.js';
-import { buildFunctions, isSourceFile, sourceDirectories, type BuiltFunction } from './builder.js';
+import {
+  buildFunctions,
+  isSourceFile,
+  notServed,
+  sourceDirectories,
+  type BuiltFunction,
+} from './builder.js';
 import { describeRoute, matchRoute, routesOf, targetPath, type Route } from './router.js';
 import { CronScheduler, type ScheduledJob } from './scheduler.js';
 import { FunctionWorker } from './worker.js';
@@ -176,10 +182,9 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   let buildError: string | undefined;
 
   for (const fn of functions) {
-    if (!fn.handler)
-      log.warning(
-        `${fn.key}: runs a prebuilt image (${fn.image}); serve only runs handlers, so it is skipped.`,
-      );
+    const skipped = notServed(fn);
+    if (skipped)
+      log.warning(`${fn.key}: ${skipped}; serve runs Node.js handlers, so it is skipped.`);
     const { unresolved } = functionEnv(model, fn);
     if (unresolved.length > 0) {
       log.warning(
@@ -274,8 +279,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   /** Why a request to this function cannot be served now, if it cannot. */
   function unavailable(slot: Slot): string | undefined {
     if (buildError) return buildError;
-    if (!slot.fn.handler)
-      return `function ${slot.fn.key} runs a prebuilt image, which serve does not run`;
+    const skipped = notServed(slot.fn);
+    if (skipped) return `function ${slot.fn.key} ${skipped}, which serve does not run`;
     if (!slot.worker?.alive) return slot.problem ?? `function ${slot.fn.key} is not running`;
     return undefined;
   }

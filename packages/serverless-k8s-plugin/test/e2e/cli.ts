@@ -1,6 +1,7 @@
 // Runs the real `serverless` CLI (the plugin package's serverless@3 devDependency) in a copy of a
 // fixture service that loads the built plugin from node_modules/serverless-k8s.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -40,6 +41,10 @@ export async function copyService(
   name: string,
   env: Record<string, string> = {},
 ): Promise<ServiceCopy> {
+  // The CLI loads the plugin the way users get it: the build output named by package.json `main`.
+  if (!existsSync(path.join(pluginDir, 'dist', 'index.js'))) {
+    throw new Error(`${pluginDir}/dist/index.js is missing: build the plugin first (pnpm build)`);
+  }
   const dir = await mkdtemp(path.join(tmpdir(), `sk8s-${name}-`));
   await cp(path.join(pluginDir, 'test', 'fixtures', name), dir, { recursive: true });
   await mkdir(path.join(dir, 'node_modules', '@serverless-k8s'), { recursive: true });

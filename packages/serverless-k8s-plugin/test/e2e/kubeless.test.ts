@@ -77,6 +77,16 @@ describe.skipIf(!support.ok)('Kubeless end to end with the serverless CLI', () =
     expect(result.output).toMatch(/No changes: 3 objects already up to date/);
   });
 
+  it('applies the YAML of an earlier `package` with deploy --package (nothing to change here)', async () => {
+    const packaged = await sls(['package']);
+    expect(packaged.code, packaged.output).toBe(0);
+    const result = await sls(['deploy', '--package', '.serverless', '--no-wait']);
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).not.toContain('Packaged');
+    expect(result.output).toMatch(/No changes: 3 objects already up to date/);
+    expect(result.output).toContain('Not waiting for readiness (--no-wait)');
+  });
+
   it('invokes through the API server proxy and prints what the handler returned', async () => {
     const result = await sls(['invoke', '-f', 'hello', '-d', '{"name":"Ada"}']);
     expect(result.code, result.output).toBe(0);

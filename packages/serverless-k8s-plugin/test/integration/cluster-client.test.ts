@@ -1,6 +1,10 @@
 // The cluster client against the real kube-apiserver of the test cluster: server-side apply and
 // its change detection, conflicts with another field manager, RBAC denials, namespaces, discovery,
 // deletion and the service proxy's error path.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, testCluster } from '../../../../test/harness/cluster.js';
 import { useTestNamespace } from '../../../../test/harness/namespaces.js';
@@ -49,6 +53,8 @@ const trigger = (): KubeObject => ({
   },
   spec: { 'function-name': 'hello', 'host-name': 'hello.example.com', path: 'hello' },
 });
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** A second tool (kubectl, another deployer) applying with its own field manager. */
 async function applyAs(manager: string, object: KubeObject): Promise<void> {
@@ -242,6 +248,36 @@ describe('hasKind', () => {
     expect(results.map((r) => r.changed)).toEqual([true, true]);
     expect(await client.hasKind(`${group}/v1`, 'Gadget')).toBe(true);
     await client.delete(crd.apiVersion, crd.kind, undefined, crd.metadata.name);
+  });
+});
+
+describe('transport errors', () => {
+  it('names the server and suggests checking the context when TLS verification fails', async () => {
+    // The test cluster's kubeconfig without its certificate-authority: the self-signed serving
+    // certificate can no longer be verified.
+    const config = yaml.load(readFileSync(kubeconfig, 'utf8')) as {
+      clusters: { cluster: Record<string, unknown> }[];
+    };
+    for (const { cluster } of config.clusters) delete cluster['certificate-authority-data'];
+    const file = join(mkdtempSync(join(tmpdir(), 'sk8s-no-ca-')), 'kubeconfig');
+    writeFileSync(file, yaml.dump(config), { mode: 0o600 });
+    const untrusted = await connect({ kubeconfigPath: file });
+    try {
+      const error = (await untrusted
+        .list('v1', 'Pod', namespace)
+        .catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(
+        new RegExp(
+          `^TLS handshake with the API server https://127\\.0\\.0\\.1:\\d+ of ${escape(untrusted.clusterName)} failed`,
+        ),
+      );
+      expect(error.message).toContain(
+        'the kubeconfig context is the one you mean (provider.context)',
+      );
+    } finally {
+      untrusted.close();
+    }
   });
 });
 

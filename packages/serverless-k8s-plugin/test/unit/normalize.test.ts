@@ -35,7 +35,7 @@ describe('normalize', () => {
     });
     expect(fn).toMatchObject({
       name: 'hello',
-      runtime: 'nodejs20',
+      runtime: 'nodejs14',
       timeout: 180,
       port: 8080,
       externalDependencies: false,

@@ -64,6 +64,7 @@ export function tick(event: Record<string, unknown>) {
   return { fired };
 }
 `,
+  'legacy/handler.py': 'def hello(event, context):\n    return "hello from python"\n',
   'src/echo.ts': `
 export function echo(event: Record<string, unknown> & { extensions: { cloudevent?: unknown } }) {
   return {
@@ -98,6 +99,11 @@ const KUBELESS_FUNCTIONS = {
       { http: { path: '/ticks', method: 'GET' } },
     ],
   },
+  legacy: {
+    handler: 'legacy/handler.hello',
+    runtime: 'python3.9',
+    events: [{ http: { path: '/legacy' } }],
+  },
   echo: {
     handler: 'src/echo.echo',
     environment: [
@@ -123,7 +129,12 @@ describe('serve (kubeless service)', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sk8s-serve-'));
-    await writeFiles(dir, { ...KUBELESS_FILES, 'serverless.yml': 'service: serve-fixture\n' });
+    await writeFiles(dir, {
+      ...KUBELESS_FILES,
+      'serverless.yml': 'service: serve-fixture\n',
+      // An ESM service: the CommonJS bundles must still load as CommonJS.
+      'package.json': '{ "name": "serve-fixture", "type": "module" }\n',
+    });
     const model = normalize({
       service: 'serve-fixture',
       stage: 'dev',
@@ -261,6 +272,17 @@ describe('serve (kubeless service)', () => {
       cloudevent: false,
     });
     expect(message.body.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('skips functions it cannot run, saying why', async () => {
+    expect(log.lines).toContain(
+      'legacy: uses the python3.9 runtime; serve runs Node.js handlers, so it is skipped.',
+    );
+    const answer = await get(handle, '/legacy');
+    expect(answer.status).toBe(502);
+    expect(answer.body.error).toBe(
+      'function legacy uses the python3.9 runtime, which serve does not run',
+    );
   });
 
   it('names environment variables only the cluster can resolve, without values', () => {
