@@ -418,11 +418,6 @@ async function up() {
     return (await apiRequest(cluster, 'GET', '/readyz')).status === 200;
   });
   log(`apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  // /readyz turns 200 a moment before the system namespaces exist.
-  await waitFor('namespace default', 30_000, async () => {
-    return (await apiRequest(cluster, 'GET', '/api/v1/namespaces/default')).status === 200;
-  });
-
   const caPem = readFileSync(caFile, 'utf8');
   writeFileSync(paths.adminKubeconfig, kubeconfig(server, caPem, 'sk8s-admin', adminToken), {
     mode: 0o600,
@@ -439,7 +434,13 @@ async function up() {
   if (crdDir === projectCrds)
     log(`${sharedCrds} is absent: installing the project's minimal CRDs from test/crds`);
   const crds = yamlFiles(crdDir).flatMap(loadDocs);
-  await Promise.all(crds.map(({ doc, source }) => applyDoc(cluster, doc, source)));
+  // CRDs go in while the apiserver is still creating its system namespaces.
+  await Promise.all([
+    ...crds.map(({ doc, source }) => applyDoc(cluster, doc, source)),
+    waitFor('namespace default', 30_000, async () => {
+      return (await apiRequest(cluster, 'GET', '/api/v1/namespaces/default')).status === 200;
+    }),
+  ]);
 
   await applyDoc(
     cluster,

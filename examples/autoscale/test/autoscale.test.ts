@@ -33,5 +33,5 @@ describe('autoscale', () => {
       'autoscaling.knative.dev/scale-down-delay': '30s',
     });
     expect(template.spec.containerConcurrency).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });

@@ -74,5 +74,5 @@ describe('cloudevents', () => {
       broker: 'orders',
       filter: { attributes: { type: 'com.example.order.cancelled' } },
     });
-  }, 60_000);
+  }, 120_000);
 });

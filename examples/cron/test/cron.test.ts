@@ -49,7 +49,7 @@ describe('cron', () => {
       expect.objectContaining({ 'function-name': 'report', schedule: '0 2 * * *' }),
     ]);
     expect(JSON.stringify(triggers)).toContain('cleanup');
-  }, 60_000);
+  }, 120_000);
 
   it('fires a schedule on demand under `serverless serve`', async () => {
     const cli = path.join(exampleDir, 'node_modules', 'serverless', 'bin', 'serverless.js');
@@ -90,5 +90,5 @@ describe('cron', () => {
       serve.kill('SIGINT');
       await exited;
     }
-  }, 60_000);
+  }, 120_000);
 });

@@ -64,5 +64,5 @@ describe('greetings', () => {
       'function-name': 'greet',
       path: 'greet',
     });
-  }, 60_000);
+  }, 120_000);
 });

@@ -29,5 +29,5 @@ describe('hello (knative)', () => {
     expect(code?.binaryData).toBeDefined();
     // The code's ConfigMap is mounted into the revision, so new code means a new revision.
     expect(JSON.stringify(service?.spec)).toContain(code?.metadata.name);
-  }, 60_000);
+  }, 120_000);
 });

@@ -27,5 +27,5 @@ describe('hello (kubeless)', () => {
     expect(String(fn?.spec?.checksum)).toMatch(/^sha256:[0-9a-f]{64}$/);
     const [trigger] = ofKind(manifests, 'HTTPTrigger');
     expect(trigger?.spec).toMatchObject({ 'function-name': 'hello', path: 'hello' });
-  }, 60_000);
+  }, 120_000);
 });

@@ -83,5 +83,5 @@ describe('pubsub', () => {
         functionSelector: { matchLabels: expect.objectContaining({ function: 'audit' }) },
       });
     }
-  }, 60_000);
+  }, 120_000);
 });

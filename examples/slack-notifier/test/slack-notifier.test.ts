@@ -93,5 +93,5 @@ describe('slack-notifier', () => {
       '{"name":"SLACK_WEBHOOK_URL","valueFrom":{"secretKeyRef":{"name":"slack-webhook","key":"url"}}}',
     );
     expect(deployment).not.toContain('hooks.slack.com');
-  }, 60_000);
+  }, 120_000);
 });

@@ -57,6 +57,15 @@ function pathMatches(routePath: string, requestPath: string): boolean {
   return requestPath === routePath || requestPath.startsWith(`${routePath}/`);
 }
 
+/**
+ * HEAD goes where GET does; OPTIONS reaches the function whatever its method, as through an
+ * ingress, so the runtime answers CORS preflights as it does in the cluster.
+ */
+function methodMatches(routeMethod: string | undefined, method: string): boolean {
+  if (routeMethod === undefined || routeMethod === 'ANY' || routeMethod === method) return true;
+  return method === 'OPTIONS' || (method === 'HEAD' && routeMethod === 'GET');
+}
+
 export function matchRoute(routes: Route[], method: string, requestPath: string): RouteMatch {
   const path = normalizePath(requestPath);
   let longest: number | undefined;
@@ -66,9 +75,7 @@ export function matchRoute(routes: Route[], method: string, requestPath: string)
     // Only the most specific path counts: a method mismatch there is a 405, not a fall-through.
     if (longest !== undefined && route.path.length < longest) break;
     longest = route.path.length;
-    if (route.method === undefined || route.method === method.toUpperCase()) {
-      return { kind: 'found', route };
-    }
+    if (methodMatches(route.method, method.toUpperCase())) return { kind: 'found', route };
     allow.add(route.method);
   }
   return allow.size > 0 ? { kind: 'method-not-allowed', allow: [...allow] } : { kind: 'not-found' };

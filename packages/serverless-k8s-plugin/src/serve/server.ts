@@ -160,7 +160,7 @@ function scheduleRequest(model: ServiceModel, fn: FunctionModel, job: ScheduledJ
           'ce-specversion': '1.0',
           'ce-id': randomUUID(),
           'ce-type': 'dev.knative.sources.ping',
-          'ce-source': `/apis/v1/namespaces/${fn.namespace}/pingsources/${fn.name}-${job.eventName}`,
+          'ce-source': `/apis/v1/namespaces/${fn.namespace}/pingsources/${job.eventName}`,
           'ce-time': time.toISOString(),
           'content-type': contentType,
         }

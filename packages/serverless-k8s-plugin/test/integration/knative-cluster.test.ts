@@ -248,6 +248,12 @@ describe('canary 100 → 50/50 → 0/100, applied and read back', () => {
       inNamespace(v1ConfigMap),
     ]);
     expect(kept?.map((o) => o.metadata.name)).toEqual([v1ConfigMap.metadata.name]);
+    // A function removed from serverless.yml loses its Service in the same prune: nothing is kept.
+    const removedToo = await knativeProvider.retainOnPrune?.(client, model(fn), [
+      inNamespace(v1ConfigMap),
+      { ...service, apiVersion: 'serving.knative.dev/v1', kind: 'Service' },
+    ]);
+    expect(removedToo).toEqual([]);
   });
 
   it('step 3: 0/100, then dropping the old revision lets prune delete its code', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/cluster/types.js';
-import { requiredKinds } from '../../src/providers/knative/index.js';
+import { knativeProvider, requiredKinds } from '../../src/providers/knative/index.js';
 import { serviceState } from '../../src/providers/knative/status.js';
 import { fnModel, serviceModel } from './knative-fixtures.js';
 
@@ -113,6 +113,28 @@ describe('requiredKinds', () => {
     ]);
     expect([...kinds.entries()].find(([k]) => k.kind === 'PingSource')?.[1]).toEqual([
       'functions.hello event tick (schedule)',
+    ]);
+  });
+});
+
+describe('knativeProvider pod and ownership answers', () => {
+  it('selects pods by the Knative service label, container user-container', () => {
+    const fn = fnModel({ name: 'shop-api' });
+    expect(knativeProvider.podSelector(fn)).toBe('serving.knative.dev/service=shop-api');
+    expect(knativeProvider.containerName(fn)).toBe('user-container');
+  });
+
+  it('owns every kind it renders, so prune and remove find them', () => {
+    expect(
+      knativeProvider.ownedKinds(serviceModel([])).map((k) => `${k.apiVersion}/${k.kind}`),
+    ).toEqual([
+      'v1/ConfigMap',
+      'serving.knative.dev/v1/Service',
+      'serving.knative.dev/v1beta1/DomainMapping',
+      'sources.knative.dev/v1/PingSource',
+      'sources.knative.dev/v1beta1/KafkaSource',
+      'eventing.knative.dev/v1/Trigger',
+      'eventing.knative.dev/v1/Broker',
     ]);
   });
 });

@@ -44,6 +44,17 @@ describe('matchRoute', () => {
     });
   });
 
+  it('sends HEAD where GET goes and OPTIONS (CORS preflight) to the function on the path', () => {
+    expect(matchRoute(routes, 'HEAD', '/users')).toMatchObject({
+      kind: 'found',
+      route: { functionKey: 'users' },
+    });
+    expect(matchRoute(routes, 'OPTIONS', '/users')).toMatchObject({
+      kind: 'found',
+      route: { path: '/users' },
+    });
+  });
+
   it('answers method-not-allowed with the allowed methods when only the method differs', () => {
     expect(matchRoute(routes, 'PUT', '/users')).toEqual({
       kind: 'method-not-allowed',

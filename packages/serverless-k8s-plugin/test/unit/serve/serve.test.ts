@@ -191,6 +191,13 @@ describe('serve (kubeless service)', () => {
       body: JSON.stringify({ name: 'grace' }),
     });
     expect(created.body).toEqual({ created: 'grace' });
+    // A CORS preflight reaches the function's runtime, which answers it as in the cluster.
+    const preflight = await fetch(`${handle.url}/hello`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.example', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.status).toBe(200);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
     // Each function runs in its own process, as in its own pod.
     expect(list.body.pid).not.toBe(hello.body.pid);
   });
@@ -402,7 +409,7 @@ describe('serve (knative service)', () => {
     const fired = await get(handle, '/__sk8s/schedule/pinged/ping', { method: 'POST' });
     expect(fired.body).toMatchObject({
       type: 'dev.knative.sources.ping',
-      source: '/apis/v1/namespaces/default/pingsources/pinged-ping',
+      source: '/apis/v1/namespaces/default/pingsources/ping',
       data: { hello: 'ping' },
       cloudevent: true,
     });
