@@ -21,7 +21,7 @@ import {
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import yaml from 'js-yaml';
 
@@ -29,6 +29,7 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const stateDir = resolve(process.env.SK8S_TEST_CLUSTER_DIR || join(repoRoot, '.test-cluster'));
 const cacheDir = process.env.SK8S_CACHE_DIR || join(homedir(), '.cache', 'serverless-k8s');
 const apiserverBin = process.env.SK8S_KUBE_APISERVER || join(cacheDir, 'bin', 'kube-apiserver');
+const apiserverName = basename(apiserverBin);
 const sharedCrds = resolve(repoRoot, '..', 'shared', 'crds');
 const projectCrds = join(repoRoot, 'test', 'crds');
 const sharedKubelessConfig = resolve(repoRoot, '..', 'shared', 'fixtures', 'kubeless-config.yaml');
@@ -252,6 +253,7 @@ async function waitFor(what, timeoutMs, check) {
     try {
       if (await check()) return;
     } catch (err) {
+      if (err instanceof ClusterError) throw err; // fatal (a process died), unlike a refused connection
       last = err;
     }
     await sleep(150);
@@ -291,7 +293,7 @@ async function isRunning(info) {
   if (!info) return false;
   if (
     !processRuns(readPid(paths.etcdPid), 'etcd') ||
-    !processRuns(readPid(paths.apiserverPid), 'kube-apiserver')
+    !processRuns(readPid(paths.apiserverPid), apiserverName)
   ) {
     return false;
   }
@@ -306,7 +308,7 @@ async function isRunning(info) {
 async function up() {
   const started = Date.now();
   const existing = readInfo();
-  if (existing && (await isRunning(existing))) {
+  if (existing?.readyAt && (await isRunning(existing))) {
     log(`already running (${existing.server}), state in ${stateDir}`);
     process.stdout.write(`KUBECONFIG=${paths.adminKubeconfig}\n`);
     return;
@@ -396,13 +398,10 @@ async function up() {
   const assertAlive = () => {
     for (const [pidFile, name, logFile] of [
       [paths.etcdPid, 'etcd', paths.etcdLog],
-      [paths.apiserverPid, 'kube-apiserver', paths.apiserverLog],
+      [paths.apiserverPid, apiserverName, paths.apiserverLog],
     ]) {
       if (!processRuns(readPid(pidFile), name)) {
-        const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
-        throw new ClusterError(
-          `${name} exited during start-up; last lines of ${logFile}:\n${tail}`,
-        );
+        throw new ClusterError(`${name} exited during start-up (log: ${logFile})`);
       }
     }
   };
@@ -478,6 +477,14 @@ async function up() {
     `ready in ${((Date.now() - started) / 1000).toFixed(1)} s: ${server}, ${crds.length} CRDs from ${crdDir}, ` +
       `state in ${stateDir}`,
   );
+  // Marks the start-up as complete: a second `up` reuses only a cluster that got this far.
+  writeFileSync(
+    paths.info,
+    JSON.stringify({ ...info, readyAt: new Date().toISOString() }, null, 2),
+    {
+      mode: 0o600,
+    },
+  );
   process.stdout.write(`KUBECONFIG=${paths.adminKubeconfig}\n`);
 }
 
@@ -507,7 +514,7 @@ function deleteNetns(prefix) {
 
 async function down({ quiet = false } = {}) {
   const info = readInfo();
-  await stopProcess(paths.apiserverPid, 'kube-apiserver');
+  await stopProcess(paths.apiserverPid, apiserverName);
   await stopProcess(paths.etcdPid, 'etcd');
   if (info?.netnsPrefix) deleteNetns(info.netnsPrefix);
   // Only what `up` wrote is removed, so a state dir pointed at an existing directory loses nothing else.
@@ -550,9 +557,9 @@ try {
 } catch (err) {
   log(err instanceof ClusterError ? err.message : (err?.stack ?? String(err)));
   if (command === 'up') {
-    if (existsSync(paths.apiserverLog)) {
-      const tail = readFileSync(paths.apiserverLog, 'utf8').split('\n').slice(-10).join('\n');
-      log(`last lines of ${paths.apiserverLog}:\n${tail}`);
+    for (const logFile of [paths.etcdLog, paths.apiserverLog].filter((f) => existsSync(f))) {
+      const tail = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-10).join('\n');
+      log(`last lines of ${logFile}:\n${tail}`);
     }
     log('start-up failed: stopping what was started');
     await down({ quiet: true }).catch(() => {});

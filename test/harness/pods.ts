@@ -165,16 +165,19 @@ interface ServicePortJson {
   protocol?: string;
 }
 
+// Marks a Service the helper made, so the last pod behind it deletes it and a Service made by the code
+// under test is left alone.
+const helperAnnotation = 'sk8s-test/created-by';
+
 async function ensureService(
   opts: FunctionPodOptions,
   serviceName: string,
-): Promise<{ created: boolean; ports: ServicePortJson[] }> {
+  attempt = 0,
+): Promise<ServicePortJson[]> {
   const api = adminApi();
   const path = `/api/v1/namespaces/${opts.namespace}/services/${serviceName}`;
   const existing = await api.request('GET', path);
-  if (existing.status === 200) {
-    return { created: false, ports: (existing.body?.spec?.ports ?? []) as ServicePortJson[] };
-  }
+  if (existing.status === 200) return (existing.body?.spec?.ports ?? []) as ServicePortJson[];
   const ports: ServicePortJson[] = [
     {
       name: opts.servicePortName ?? 'http-function-port',
@@ -183,15 +186,38 @@ async function ensureService(
       protocol: 'TCP',
     },
   ];
-  await api.expect('POST', `/api/v1/namespaces/${opts.namespace}/services`, {
+  const created = await api.request('POST', `/api/v1/namespaces/${opts.namespace}/services`, {
     body: {
       apiVersion: 'v1',
       kind: 'Service',
-      metadata: { name: serviceName, labels: opts.labels },
+      metadata: {
+        name: serviceName,
+        labels: opts.labels,
+        annotations: { [helperAnnotation]: 'pod-helper' },
+      },
       spec: { type: 'ClusterIP', selector: opts.labels, ports },
     },
   });
-  return { created: true, ports };
+  // Another pod of the same service may have created it a moment ago.
+  if (created.status === 409 && attempt < 3) return ensureService(opts, serviceName, attempt + 1);
+  if (created.status !== 201) {
+    throw new Error(
+      `creating service ${opts.namespace}/${serviceName}: HTTP ${created.status} ${created.text}`,
+    );
+  }
+  return ports;
+}
+
+async function deleteServiceIfUnused(namespace: string, serviceName: string): Promise<void> {
+  const api = adminApi();
+  const path = `/api/v1/namespaces/${namespace}/services/${serviceName}`;
+  const endpoints = await api.request(
+    'GET',
+    `/api/v1/namespaces/${namespace}/endpoints/${serviceName}`,
+  );
+  if (endpoints.status !== 404) return;
+  const service = await api.request('GET', path);
+  if (service.body?.metadata?.annotations?.[helperAnnotation]) await api.request('DELETE', path);
 }
 
 interface EndpointSubsetJson {
@@ -280,7 +306,7 @@ export async function startFunctionPod(opts: FunctionPodOptions): Promise<Functi
   const containerName = opts.containerName ?? opts.name;
   const netns = await createNetns();
   let child: ChildProcess | undefined;
-  let service: { created: boolean; ports: ServicePortJson[] } | undefined;
+  let servicePorts: ServicePortJson[] | undefined;
   let output = '';
   const cleanup = async (): Promise<void> => {
     if (child) await stopProcess(child);
@@ -288,13 +314,9 @@ export async function startFunctionPod(opts: FunctionPodOptions): Promise<Functi
     await api.request('DELETE', podPath(opts.namespace, podName), {
       query: { gracePeriodSeconds: '0' },
     });
-    if (opts.serviceName && service) {
+    if (opts.serviceName && servicePorts) {
       await updateEndpoints(opts.namespace, opts.serviceName, { removeIp: netns.podIp });
-      if (service.created)
-        await api.request(
-          'DELETE',
-          `/api/v1/namespaces/${opts.namespace}/services/${opts.serviceName}`,
-        );
+      await deleteServiceIfUnused(opts.namespace, opts.serviceName);
     }
   };
 
@@ -355,8 +377,8 @@ export async function startFunctionPod(opts: FunctionPodOptions): Promise<Functi
     });
 
     if (opts.serviceName) {
-      service = await ensureService(opts, opts.serviceName);
-      const ports = service.ports.map((p) => ({
+      servicePorts = await ensureService(opts, opts.serviceName);
+      const ports = servicePorts.map((p) => ({
         ...(p.name ? { name: p.name } : {}),
         port: typeof p.targetPort === 'number' ? p.targetPort : opts.port,
         protocol: p.protocol ?? 'TCP',

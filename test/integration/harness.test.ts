@@ -307,12 +307,53 @@ describe('pod helper', () => {
       expect(
         (await api.request('GET', `/api/v1/namespaces/${ns.name}/endpoints/echo`)).status,
       ).toBe(404);
+      expect((await api.request('GET', `/api/v1/namespaces/${ns.name}/services/echo`)).status).toBe(
+        404,
+      );
       expect(execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })).not.toContain(
         pod.netns.name,
       );
       expect(pod.process.exitCode !== null || pod.process.signalCode !== null).toBe(true);
     },
   );
+
+  it.skipIf(!netns.ok)('keeps one Endpoints address per pod behind a shared Service', async () => {
+    const api = adminApi();
+    const echoServer = resolve(fixtures, 'echo-server.mjs');
+    const start = () =>
+      startFunctionPod({
+        namespace: ns.name,
+        name: 'pair',
+        labels: kubelessLabels('pair'),
+        serviceName: 'pair',
+        port: 8080,
+        moduleFile: echoServer,
+        handler: 'unused',
+        command: [process.execPath, echoServer],
+      });
+    const [first, second] = await Promise.all([start(), start()]);
+    const endpointsPath = `/api/v1/namespaces/${ns.name}/endpoints/pair`;
+    type Endpoints = { subsets: { addresses: { ip: string }[] }[] };
+    const both = await api.expect<Endpoints>('GET', endpointsPath);
+    expect(both.subsets[0]?.addresses.map((a) => a.ip).sort()).toEqual(
+      [first.podIp, second.podIp].sort(),
+    );
+
+    await first.stop();
+    const one = await api.expect<Endpoints>('GET', endpointsPath);
+    expect(one.subsets[0]?.addresses.map((a) => a.ip)).toEqual([second.podIp]);
+    const proxied = await api.request<{ pid: number }>(
+      'GET',
+      `/api/v1/namespaces/${ns.name}/services/pair:http-function-port/proxy/`,
+    );
+    expect(proxied.status).toBe(200);
+    expect(proxied.body?.pid).toBe(second.process.pid);
+
+    await second.stop();
+    expect((await api.request('GET', `/api/v1/namespaces/${ns.name}/services/pair`)).status).toBe(
+      404,
+    );
+  });
 
   it.skipIf(!netns.ok || !existsSync(runtimeCli))(
     'runs a handler with @serverless-k8s/runtime behind a Knative revision, reachable through the proxy',

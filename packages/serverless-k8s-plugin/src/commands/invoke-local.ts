@@ -14,7 +14,7 @@ import type { FunctionModel } from '../model/types.js';
 import { packageFunctions } from '../packaging/index.js';
 import { UserError } from '../util/errors.js';
 import type { Command, CommandContext } from './context.js';
-import { findFunction, readInvokeData, stringOption } from './options.js';
+import { findFunction, givenOptions, readInvokeData, stringOption } from './options.js';
 import { buildRequest, responseText } from './request.js';
 
 /** Writes the function's bundle under .serverless/invoke-local/<key>/ and returns the module path. */
@@ -51,6 +51,8 @@ function functionEnvironment(fn: FunctionModel): {
 
 export const invokeLocalCommand: Command = async (ctx) => {
   const fn = findFunction(ctx.model, stringOption(ctx.options, 'function'));
+  const ignored = givenOptions(ctx.options, ['context', 'contextPath', 'docker', 'docker-arg']);
+  if (ignored.length > 0) ctx.utils.log.warning(`${ignored.join(', ')} ignored (AWS Lambda only).`);
   if (!fn.handler) {
     throw new UserError(
       `Function ${fn.key} runs a prebuilt image (${fn.image ?? 'image:'}); invoke local needs a handler.`,

@@ -2,13 +2,21 @@
 // service proxy (no ingress needed, like `kubeless function call`); prints the body.
 import type { Command } from './context.js';
 import { printRecentLogs } from './logs.js';
-import { booleanOption, findFunction, readInvokeData, stringOption } from './options.js';
+import {
+  booleanOption,
+  findFunction,
+  givenOptions,
+  readInvokeData,
+  stringOption,
+} from './options.js';
 import { buildRequest, responseText } from './request.js';
 
 const RECENT_LOG_LINES = 20;
 
 export const invokeCommand: Command = async (ctx) => {
   const fn = findFunction(ctx.model, stringOption(ctx.options, 'function'));
+  const ignored = givenOptions(ctx.options, ['qualifier', 'context', 'contextPath']);
+  if (ignored.length > 0) ctx.utils.log.warning(`${ignored.join(', ')} ignored (AWS Lambda only).`);
   const request = buildRequest(
     ctx.options,
     await readInvokeData(ctx.options, ctx.model.servicePath),

@@ -4,7 +4,7 @@ import type { ClusterClient, ProxyResponse } from '../cluster/types.js';
 import type { FunctionModel } from '../model/types.js';
 import { UserError } from '../util/errors.js';
 import type { Command, CommandContext } from './context.js';
-import { selectFunctions, stringOption } from './options.js';
+import { givenOptions, selectFunctions, stringOption } from './options.js';
 import { parsePrometheusText, summarizeMetrics, type FunctionMetrics } from './prometheus.js';
 import { metricsTable } from './report.js';
 
@@ -37,6 +37,12 @@ async function readMetrics(
 
 export const metricsCommand: Command = async (ctx) => {
   const functions = selectFunctions(ctx.model, stringOption(ctx.options, 'function'));
+  const ignored = givenOptions(ctx.options, ['startTime', 'endTime']);
+  if (ignored.length > 0) {
+    ctx.utils.log.warning(
+      `${ignored.join(', ')} ignored: the runtime counts calls since its pod started.`,
+    );
+  }
   const client = await ctx.cluster();
   const rows: { name: string; metrics: FunctionMetrics | string }[] = [];
   for (const fn of functions)

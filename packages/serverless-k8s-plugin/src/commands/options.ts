@@ -29,6 +29,16 @@ export function booleanOption(options: CliOptions, name: string, fallback: boole
   return fallback;
 }
 
+/**
+ * Options the framework's command schema accepts (they come from its AWS commands) that mean
+ * nothing here; returned as `--name` so the command can say it ignores them.
+ */
+export function givenOptions(options: CliOptions, names: string[]): string[] {
+  return names
+    .filter((name) => options[name] !== undefined && options[name] !== null)
+    .map((name) => `--${name}`);
+}
+
 const DURATION_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
 const DURATION = /^(\d+(?:\.\d+)?)\s*(s|m|h|d)$/;
 

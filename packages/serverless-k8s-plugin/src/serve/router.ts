@@ -76,7 +76,7 @@ export function matchRoute(routes: Route[], method: string, requestPath: string)
     if (longest !== undefined && route.path.length < longest) break;
     longest = route.path.length;
     if (methodMatches(route.method, method.toUpperCase())) return { kind: 'found', route };
-    allow.add(route.method);
+    if (route.method !== undefined) allow.add(route.method);
   }
   return allow.size > 0 ? { kind: 'method-not-allowed', allow: [...allow] } : { kind: 'not-found' };
 }

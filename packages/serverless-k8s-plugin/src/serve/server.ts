@@ -206,6 +206,11 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         env: functionEnv(model, fn).env,
         timeoutSeconds: fn.timeout,
         onOutput: (line, stream) => log.output(fn.key, line, stream),
+        onCrash: (description) => {
+          // As a crashed container: calls fail with the reason until a source change restarts it.
+          slot.problem = `${description}\n(it restarts when a source file changes)`;
+          log.error(slot.problem);
+        },
       });
       const previous = slot.worker;
       slot.worker = worker;

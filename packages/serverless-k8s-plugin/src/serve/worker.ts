@@ -20,6 +20,8 @@ export interface WorkerSpec {
   onOutput: (line: string, stream: 'stdout' | 'stderr') => void;
   /** How long to wait for readiness (init() included). */
   startTimeoutMs?: number;
+  /** The process ended after it was ready, without stop(): why, with its last output lines. */
+  onCrash?: (description: string) => void;
 }
 
 const LOOPBACK = '127.0.0.1';
@@ -64,20 +66,35 @@ export class WorkerStartError extends Error {
   }
 }
 
+function describeExit(child: ChildProcess): string {
+  return child.signalCode
+    ? `was killed by ${child.signalCode}`
+    : `exited with code ${child.exitCode}`;
+}
+
 export class FunctionWorker {
   private exited = false;
+  private ready = false;
+  private stopping = false;
   private readonly exit: Promise<void>;
 
   private constructor(
     readonly functionKey: string,
     readonly port: number,
     private readonly child: ChildProcess,
+    tail: string[],
+    onCrash: WorkerSpec['onCrash'],
   ) {
     this.exit = new Promise((resolve) => {
       child.once('exit', () => resolve());
       child.once('error', () => resolve());
     });
-    void this.exit.then(() => (this.exited = true));
+    void this.exit.then(() => {
+      this.exited = true;
+      if (this.ready && !this.stopping) {
+        onCrash?.(`function ${functionKey} ${describeExit(child)}\n${tail.join('\n')}`.trimEnd());
+      }
+    });
   }
 
   get alive(): boolean {
@@ -120,13 +137,16 @@ export class FunctionWorker {
         }
       });
     }
-    const worker = new FunctionWorker(spec.functionKey, port, child);
+    const worker = new FunctionWorker(spec.functionKey, port, child, tail, spec.onCrash);
     const deadline = Date.now() + (spec.startTimeoutMs ?? 30_000);
     while (Date.now() < deadline) {
       if (!worker.alive) {
-        throw new WorkerStartError(spec.functionKey, `exited with code ${child.exitCode}`, tail);
+        throw new WorkerStartError(spec.functionKey, describeExit(child), tail);
       }
-      if ((await readinessStatus(port)) === 200) return worker;
+      if ((await readinessStatus(port)) === 200) {
+        worker.ready = true;
+        return worker;
+      }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await worker.stop();
@@ -136,6 +156,7 @@ export class FunctionWorker {
   /** SIGTERM (the runtime drains in-flight requests and runs shutdown()), SIGKILL after a grace period. */
   async stop(graceMs = 5000): Promise<void> {
     if (!this.alive) return;
+    this.stopping = true;
     this.child.kill('SIGTERM');
     const killer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
     await this.exit;

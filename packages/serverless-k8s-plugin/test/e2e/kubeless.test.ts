@@ -159,6 +159,27 @@ describe.skipIf(!support.ok)('Kubeless end to end with the serverless CLI', () =
     expect(result.output).toMatch(/Deploy failed: 1 of 1 function not ready/);
   });
 
+  it('creates a missing target namespace and says so', async () => {
+    const extra = `${namespace.name}-x`;
+    const target = (args: string[]) => service.sls([...args, '--param', `namespace=${extra}`]);
+    try {
+      const result = await target(['deploy', '--no-wait']);
+      expect(result.code, result.output).toBe(0);
+      expect(result.output).toContain(`Created namespace ${extra} (it did not exist)`);
+      const functions = await adminApi().expect(
+        'GET',
+        `/apis/kubeless.io/v1beta1/namespaces/${extra}/functions`,
+      );
+      expect((functions.items ?? []).map((item) => item.metadata?.name).sort()).toEqual([
+        'greet',
+        'hello',
+      ]);
+      expect((await target(['remove'])).code).toBe(0);
+    } finally {
+      await adminApi().request('DELETE', `/api/v1/namespaces/${extra}`);
+    }
+  });
+
   it('removes everything the service owns and nothing else', async () => {
     const result = await sls(['remove']);
     expect(result.code, result.output).toBe(0);

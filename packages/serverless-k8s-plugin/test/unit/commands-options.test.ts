@@ -7,6 +7,7 @@ import {
   durationSeconds,
   encodeData,
   findFunction,
+  givenOptions,
   listOption,
   parseCount,
   parseFilter,
@@ -113,6 +114,17 @@ describe('request data', () => {
 });
 
 describe('option shapes', () => {
+  it('names the given options of a list, for "ignored" warnings', () => {
+    expect(
+      givenOptions({ qualifier: 'v2', raw: false, context: undefined }, [
+        'qualifier',
+        'raw',
+        'context',
+      ]),
+    ).toEqual(['--qualifier', '--raw']);
+    expect(givenOptions({}, ['qualifier'])).toEqual([]);
+  });
+
   it('reads booleans, --no- flags and repeated options', () => {
     expect(booleanOption({ wait: false }, 'wait', true)).toBe(false);
     expect(booleanOption({}, 'wait', true)).toBe(true);

@@ -1,43 +1,11 @@
 // The provider schema through the framework's own ConfigSchemaHandler (serverless 3.40): every
 // fixture validates, typos and wrong types are reported by the framework.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { providerSchema } from '../../src/config/schema.js';
+import { useSchemaCache, validateWithFramework as validate } from './framework-schema.js';
 import { SERVICE_FIXTURES, readFixture, type ServiceConfig } from './service-fixtures.js';
 
-interface SchemaHandler {
-  defineProvider(name: string, options: Record<string, unknown>): void;
-  validateConfig(config: unknown): Promise<void>;
-}
-
-const require = createRequire(import.meta.url);
-const ConfigSchemaHandler = require('serverless/lib/classes/config-schema-handler') as new (
-  serverless: unknown,
-) => SchemaHandler;
-
-let cacheDir: string;
-beforeAll(() => {
-  // The framework caches compiled validators under this directory.
-  cacheDir = mkdtempSync(join(tmpdir(), 'sk8s-schema-'));
-  process.env.SLS_SCHEMA_CACHE_BASE_DIR = cacheDir;
-});
-afterAll(() => rmSync(cacheDir, { recursive: true, force: true }));
-
-async function validate(config: ServiceConfig): Promise<void> {
-  const provider =
-    typeof config.provider === 'string' ? { name: config.provider } : config.provider;
-  const name = provider.name as 'kubeless' | 'knative';
-  const serverless = {
-    service: { provider: { name }, configValidationMode: 'error' },
-    configurationInput: config,
-  };
-  const handler = new ConfigSchemaHandler(serverless);
-  handler.defineProvider(name, providerSchema(name));
-  await handler.validateConfig(structuredClone({ ...config, provider }));
-}
+useSchemaCache();
 
 describe('providerSchema', () => {
   it.each(SERVICE_FIXTURES)('accepts fixture %s', async (fixture) => {

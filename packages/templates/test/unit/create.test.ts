@@ -75,6 +75,27 @@ describe('createProject', () => {
   });
 });
 
+describe('the templates', () => {
+  it('depend on the versions of the packages this workspace publishes', async () => {
+    const versionOf = async (dir: string) =>
+      (
+        JSON.parse(await readFile(path.join(modules, dir, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
+    const runtime = `^${await versionOf('@serverless-k8s/runtime')}`;
+    const plugin = `^${await versionOf('serverless-k8s')}`;
+    for (const template of Object.keys(TEMPLATES)) {
+      const manifest = JSON.parse(
+        await readFile(path.join(templatesDir, template, 'package.json'), 'utf8'),
+      ) as { dependencies: Record<string, string>; devDependencies: Record<string, string> };
+      expect(manifest.dependencies['@serverless-k8s/runtime'], template).toBe(runtime);
+      expect(manifest.devDependencies['serverless-k8s'], template).toBe(plugin);
+      expect(manifest.devDependencies.serverless, template).toBe('3.40.0');
+    }
+  });
+});
+
 describe('the bin', () => {
   const cli = path.join(packageDir, 'dist', 'cli.js');
 

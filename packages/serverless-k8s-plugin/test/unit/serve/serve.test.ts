@@ -64,6 +64,15 @@ export function tick(event: Record<string, unknown>) {
   return { fired };
 }
 `,
+  'src/crash.ts': `
+export function crash() {
+  setTimeout(() => {
+    console.error('giving up');
+    process.exit(3);
+  }, 20);
+  return 'bye';
+}
+`,
   'legacy/handler.py': 'def hello(event, context):\n    return "hello from python"\n',
   'src/echo.ts': `
 export function echo(event: Record<string, unknown> & { extensions: { cloudevent?: unknown } }) {
@@ -99,6 +108,7 @@ const KUBELESS_FUNCTIONS = {
       { http: { path: '/ticks', method: 'GET' } },
     ],
   },
+  crasher: { handler: 'src/crash.crash', events: [{ http: { path: '/crash' } }] },
   legacy: {
     handler: 'legacy/handler.hello',
     runtime: 'python3.9',
@@ -281,6 +291,20 @@ describe('serve (kubeless service)', () => {
     expect(message.body.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('reports a function process that died, with its exit code and last output', async () => {
+    const first = await fetch(`${handle.url}/crash`);
+    expect(await first.text()).toBe('bye');
+    const after = await eventually(async () => {
+      const answer = await get(handle, '/crash');
+      // A call racing the exit may see the connection reset first.
+      return answer.status === 502 && /exited/.test(String(answer.body.error))
+        ? answer.body
+        : undefined;
+    });
+    expect(after.error).toMatch(/^function crasher exited with code 3\n(.|\n)*giving up/);
+    expect(after.error).toContain('(it restarts when a source file changes)');
+  });
+
   it('skips functions it cannot run, saying why', async () => {
     expect(log.lines).toContain(
       'legacy: uses the python3.9 runtime; serve runs Node.js handlers, so it is skipped.',
@@ -308,7 +332,11 @@ describe('serve (kubeless service)', () => {
     });
     expect(after.pid).not.toBe(before.body.pid);
     expect((await get(handle, '/users')).body.pid).toBe(usersPid);
-    await eventually(async () => (log.lines.includes('reloaded hello') ? true : undefined));
+    // The crashed function of the test above restarts with any reload; the healthy ones stay.
+    const reloaded = await eventually(async () =>
+      log.lines.find((line) => /^reloaded .*\bhello\b/.test(line)),
+    );
+    expect(reloaded).not.toMatch(/list-users|create-user|ticker|echo/);
   });
 
   it('answers a build error until the source builds again', async () => {

@@ -1,0 +1,116 @@
+// The docs stay true to the code: every serverless.yml example on docs/kubeless.md and
+// docs/knative.md passes the framework's schema validation and normalize(); every example shown
+// as an error fails with the message the page prints; every key of the Kubeless provider schema
+// has its section on docs/kubeless.md. (docs-yaml.ts describes the annotations.)
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { providerSchema } from '../../src/config/schema.js';
+import { normalize } from '../../src/model/normalize.js';
+import type { ProviderName } from '../../src/model/types.js';
+import { docExamples, exampleConfig, writeHandlerSources, type DocExample } from './docs-yaml.js';
+import { useSchemaCache, validateWithFramework } from './framework-schema.js';
+import { inputFrom } from './service-fixtures.js';
+
+const readPage = (name: string) =>
+  readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8');
+const page = readPage('kubeless.md');
+
+useSchemaCache();
+const workRoot = mkdtempSync(join(tmpdir(), 'sk8s-docs-'));
+afterAll(() => rmSync(workRoot, { recursive: true, force: true }));
+
+/** The messages the framework and normalize() report for an example (none when it is valid). */
+async function problemsOf(file: string, provider: ProviderName, example: DocExample) {
+  const config = exampleConfig(example.source, provider);
+  if (!config)
+    throw new Error(`docs/${file}:${example.line} is not a serverless.yml (annotate it skip)`);
+  const directory = mkdtempSync(join(workRoot, `line-${example.line}-`));
+  if (!example.flags.includes('without-sources')) writeHandlerSources(config, directory);
+  const messages: string[] = [];
+  try {
+    await validateWithFramework(config);
+  } catch (error) {
+    messages.push((error as Error).message);
+  }
+  try {
+    normalize(inputFrom(config, directory));
+  } catch (error) {
+    messages.push((error as Error).message);
+  }
+  return { directory, messages };
+}
+
+const PAGES: [file: string, provider: ProviderName, minimumExamples: number][] = [
+  ['kubeless.md', 'kubeless', 40],
+  ['knative.md', 'knative', 10],
+];
+
+describe.each(PAGES)('docs/%s examples', (file, provider, minimumExamples) => {
+  const checked = docExamples(readPage(file)).filter((example) => example.mode !== 'skip');
+
+  it('has the examples this test expects to check', () => {
+    expect(checked.length).toBeGreaterThanOrEqual(minimumExamples);
+  });
+
+  it.each(checked.map((example) => [example.line, example] as const))(
+    'line %i',
+    async (_line, example) => {
+      const { directory, messages } = await problemsOf(file, provider, example);
+      if (example.mode !== 'error') {
+        expect(messages).toEqual([]);
+        return;
+      }
+      expect(messages, 'an error example must fail').not.toEqual([]);
+      const reported = messages.join('\n');
+      for (const expectedLine of example.expectedMessage!.split('\n')) {
+        if (expectedLine.trim() === '') continue;
+        expect(reported).toContain(expectedLine.replace('<service directory>', directory));
+      }
+    },
+  );
+});
+
+it('docs/kubeless.md shows errors as well as valid examples', () => {
+  const errors = docExamples(page).filter((example) => example.mode === 'error');
+  expect(errors.length).toBeGreaterThan(5);
+});
+
+describe('docs/kubeless.md covers every key', () => {
+  const schema = providerSchema('kubeless');
+  const headings = page.split('\n').filter((text) => text.startsWith('#'));
+  const hasHeading = (code: string) => headings.some((text) => text.includes(`\`${code}\``));
+  // Keys of the shared schema that only the Knative provider takes: the page names them as rejected.
+  const knativeOnly = [
+    'nodeImage',
+    'createBroker',
+    'concurrency',
+    'traffic',
+    'visibility',
+    'build',
+  ];
+
+  it.each(Object.keys(schema.provider.properties))('provider.%s', (key) => {
+    if (knativeOnly.includes(key)) expect(page).toContain(`\`provider.${key}\``);
+    else expect(hasHeading(`provider.${key}`)).toBe(true);
+  });
+
+  it.each(['name', 'events', ...Object.keys(schema.function.properties)])(
+    'functions.*.%s',
+    (key) => {
+      if (knativeOnly.includes(key)) expect(page).toContain(`\`${key}\``);
+      else expect(hasHeading(key)).toBe(true);
+    },
+  );
+
+  it.each(Object.keys(schema.functionEvents))('event %s', (type) => {
+    if (type === 'cloudEvent') expect(page).toContain('`cloudEvent`');
+    else expect(hasHeading(type)).toBe(true);
+  });
+
+  const ingress = schema.provider.properties.ingress as { properties: Record<string, unknown> };
+  it.each(Object.keys(ingress.properties))('provider.ingress.%s', (key) => {
+    expect(page).toContain(`\`${key}\``);
+  });
+});

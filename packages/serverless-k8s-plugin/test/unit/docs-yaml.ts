@@ -1,0 +1,146 @@
+// The ```yaml examples of a docs/ page as serverless.yml configurations, so a test can run them
+// through the framework's schema and normalize(). A block is annotated by an HTML comment on the
+// line before its fence (after blank lines): `<!-- docs-test: skip … -->` (not a serverless.yml,
+// e.g. a rendered manifest), `<!-- docs-test: error -->` (must fail with the message of the
+// ```text block that follows), `<!-- docs-test: error without-sources -->` (the same, without
+// generating the handler files).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import yaml from 'js-yaml';
+import { FOREIGN_RUNTIMES, runtimeFamily } from '../../src/model/handler.js';
+import { DEFAULT_RUNTIME } from '../../src/model/normalize.js';
+import type { ProviderName } from '../../src/model/types.js';
+import type { ServiceConfig } from './service-fixtures.js';
+
+export interface DocExample {
+  /** 1-based line of the opening fence. */
+  line: number;
+  /** The word after `docs-test:` (skip, error), if any. */
+  mode?: 'skip' | 'error';
+  /** Options after the mode, e.g. `without-sources`. */
+  flags: string[];
+  source: string;
+  /** For `error` blocks: the text of the next fenced block (the documented message). */
+  expectedMessage?: string;
+}
+
+interface Fence {
+  line: number;
+  lang: string;
+  body: string;
+  annotation?: string;
+}
+
+function fences(markdown: string): Fence[] {
+  const lines = markdown.split('\n');
+  const result: Fence[] = [];
+  let lastText: string | undefined;
+  for (let i = 0; i < lines.length; i++) {
+    const open = /^```(\S*)\s*$/.exec(lines[i]!);
+    if (!open) {
+      if (lines[i]!.trim() !== '') lastText = lines[i]!.trim();
+      continue;
+    }
+    const start = i;
+    const body: string[] = [];
+    for (i++; i < lines.length && !/^```\s*$/.test(lines[i]!); i++) body.push(lines[i]!);
+    const annotation = /^<!--\s*docs-test:\s*(.*?)\s*-->$/.exec(lastText ?? '')?.[1];
+    result.push({ line: start + 1, lang: open[1]!, body: body.join('\n'), annotation });
+    lastText = undefined;
+  }
+  return result;
+}
+
+/** Every ```yaml block of `markdown`, with its annotation and, for error blocks, the message. */
+export function docExamples(markdown: string): DocExample[] {
+  const all = fences(markdown);
+  const examples: DocExample[] = [];
+  all.forEach((fence, i) => {
+    if (fence.lang !== 'yaml') return;
+    const [mode, ...flags] = (fence.annotation ?? '').split(/\s+/).filter(Boolean);
+    if (mode !== undefined && mode !== 'skip' && mode !== 'error') {
+      throw new Error(`line ${fence.line}: unknown docs-test annotation "${fence.annotation}"`);
+    }
+    const example: DocExample = { line: fence.line, mode, flags, source: fence.body };
+    if (mode === 'error') {
+      const next = all[i + 1];
+      if (next?.lang !== 'text')
+        throw new Error(`line ${fence.line}: an error example needs a \`\`\`text block after it`);
+      example.expectedMessage = next.body;
+    }
+    examples.push(example);
+  });
+  return examples;
+}
+
+const SERVICE_KEYS = new Set([
+  'service',
+  'frameworkVersion',
+  'plugins',
+  'provider',
+  'functions',
+  'package',
+]);
+
+/**
+ * The serverless.yml a block shows: a whole file, a fragment of one (`provider:`/`functions:`,
+ * completed with a service name and the page's provider), or an `events:` list (given to a
+ * function `hello` with handler `handler.hello`). Undefined for anything else.
+ */
+export function exampleConfig(source: string, provider: ProviderName): ServiceConfig | undefined {
+  const document: unknown = yaml.load(source);
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    return undefined;
+  const keys = Object.keys(document);
+  if (keys.length === 1 && keys[0] === 'events') {
+    return {
+      service: 'docs-example',
+      provider: { name: provider },
+      functions: { hello: { handler: 'handler.hello', ...document } },
+    };
+  }
+  if (keys.length === 0 || !keys.every((key) => SERVICE_KEYS.has(key))) return undefined;
+  const config = document as Partial<ServiceConfig>;
+  const providerSection =
+    typeof config.provider === 'object' && config.provider !== null ? config.provider : {};
+  return {
+    ...config,
+    service: config.service ?? 'docs-example',
+    provider: { name: provider, ...providerSection },
+  };
+}
+
+const FOREIGN_SOURCE: Record<string, (name: string) => string> = {
+  python: (name) => `def ${name}(event, context):\n    return "ok"\n`,
+  ruby: (name) => `def ${name}(event, context)\n  "ok"\nend\n`,
+  php: (name) => `<?php\nfunction ${name}($event, $context) { return "ok"; }\n`,
+  go: (name) =>
+    `func ${name}(event functions.Event, context functions.Context) (string, error) {\n\treturn "ok", nil\n}\n`,
+};
+
+/** Writes a source file exporting each function's handler, in the language of its runtime. */
+export function writeHandlerSources(config: ServiceConfig, directory: string): void {
+  const provider = config.provider as Record<string, unknown>;
+  const files = new Map<string, string[]>();
+  for (const fn of Object.values(config.functions ?? {})) {
+    if (typeof fn !== 'object' || fn === null) continue;
+    const { handler, runtime } = fn as { handler?: unknown; runtime?: unknown };
+    if (typeof handler !== 'string' || !handler.includes('.')) continue;
+    const effectiveRuntime = String(
+      runtime ?? provider.runtime ?? DEFAULT_RUNTIME[provider.name as ProviderName],
+    );
+    const family = runtimeFamily(effectiveRuntime);
+    const extension = FOREIGN_RUNTIMES[family]?.extension ?? '.ts';
+    const dot = handler.lastIndexOf('.');
+    const file = `${handler.slice(0, dot)}${extension}`;
+    const exportName = handler.slice(dot + 1);
+    const source =
+      FOREIGN_SOURCE[family]?.(exportName) ??
+      `export async function ${exportName}(event: unknown) {\n  return event;\n}\n`;
+    files.set(file, [...(files.get(file) ?? []), source]);
+  }
+  for (const [file, sources] of files) {
+    mkdirSync(dirname(join(directory, file)), { recursive: true });
+    writeFileSync(join(directory, file), sources.join('\n'));
+  }
+}
