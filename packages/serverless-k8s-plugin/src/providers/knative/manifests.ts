@@ -144,7 +144,8 @@ function renderService(
     volumeMounts.push(delivery.volumeMount);
   }
 
-  container.ports = [{ name: 'http1', containerPort: fn.port }];
+  // protocol as the CRD defaults it: a field the server fills in would make every apply a change.
+  container.ports = [{ name: 'http1', containerPort: fn.port, protocol: 'TCP' }];
   container.env = runtimeEnv(fn);
   if (fn.envFrom.length > 0) container.envFrom = fn.envFrom;
   const res = resources(fn);
