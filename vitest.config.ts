@@ -8,14 +8,21 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['packages/*/test/unit/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'packages/*/test/unit/**/*.test.ts',
+            'examples/*/test/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+          ],
           testTimeout: 30_000,
         },
       },
       {
         test: {
           name: 'cluster',
-          include: ['packages/*/test/{integration,e2e}/**/*.test.ts', 'test/{integration,e2e}/**/*.test.ts'],
+          include: [
+            'packages/*/test/{integration,e2e}/**/*.test.ts',
+            'test/{integration,e2e}/**/*.test.ts',
+          ],
           globalSetup: ['test/harness/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,

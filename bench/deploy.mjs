@@ -2,13 +2,13 @@
 // Deploy benchmark: packages and deploys services of 1, 10 and 50 TypeScript functions to the
 // local API server (scripts/test-cluster.mjs) with the plugin's own code, and times the real
 // `serverless package` CLI for one function against the framework's default zip of the service
-// directory. Each round runs every size in a fresh process (a user's `serverless deploy` starts
+// directory, and the real `serverless deploy --no-wait` (first and unchanged). Each round runs every size in a fresh process (a user's `serverless deploy` starts
 // cold), sizes interleaved and rotated per round; medians go to a table, the raw figures to
 // bench/results/.
 //
 // Env: BENCH_ROUNDS (default 5), BENCH_SIZES (default 1,10,50), BENCH_COLD_PACKAGES extra
-// package-only spawns of the one-function service per round (default 2), BENCH_CLI_ROUNDS (default
-// 3), BENCH_FRAMEWORK_ZIP=0 skips the framework's zip (~30 s), SK8S_TEST_KUBECONFIG uses a running
+// package-only spawns of the one-function service per round (default 1), BENCH_CLI_ROUNDS (default
+// 3; 0 also skips the CLI deploy), BENCH_FRAMEWORK_ZIP=0 skips the framework's zip (~30 s), SK8S_TEST_KUBECONFIG uses a running
 // API server instead of starting one.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
@@ -26,7 +26,7 @@ const worker = join(root, 'bench', 'lib', 'deploy-worker.mjs');
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const sizes = (process.env.BENCH_SIZES ?? '1,10,50').split(',').map(Number);
-const extraColdPackages = Number(process.env.BENCH_COLD_PACKAGES ?? 2);
+const extraColdPackages = Number(process.env.BENCH_COLD_PACKAGES ?? 1);
 const cliRounds = Number(process.env.BENCH_CLI_ROUNDS ?? 3);
 const frameworkZip = process.env.BENCH_FRAMEWORK_ZIP !== '0';
 const TARGETS = { oneFunctionPackageMs: 300, fiftyFunctionsDeployMs: 10_000 };
@@ -111,8 +111,21 @@ async function cliPackage(serviceDir) {
     env: CLI_ENV,
   });
   const reported = /Packaged \d+ functions? in (\d+) ms/.exec(stdout + stderr)?.[1];
-  if (!reported) throw new Error(`serverless package printed no "Packaged" line:\n${stdout}${stderr}`);
+  if (!reported)
+    throw new Error(`serverless package printed no "Packaged" line:\n${stdout}${stderr}`);
   return { wallMs, pluginPackageMs: Number(reported) };
+}
+
+/**
+ * The real `serverless deploy --no-wait` in a fresh process; `changed` is false when the plugin
+ * reported "No changes".
+ */
+async function cliDeploy(serviceDir, kubeconfig) {
+  const { stdout, stderr, wallMs } = await run([serverlessCli, 'deploy', '--no-wait'], {
+    cwd: serviceDir,
+    env: { ...CLI_ENV, KUBECONFIG: kubeconfig },
+  });
+  return { wallMs, changed: !/No changes:/.test(stdout + stderr) };
 }
 
 /** The framework's own packaging (aws provider, no plugin): a zip of the service directory. */
@@ -122,7 +135,10 @@ async function frameworkPackage(serviceDir) {
     env: CLI_ENV,
     timeoutMs: FRAMEWORK_ZIP_TIMEOUT_MS,
   });
-  return { wallMs, zipBytes: statSync(join(serviceDir, '.serverless', `${SERVICE_NAME}.zip`)).size };
+  return {
+    wallMs,
+    zipBytes: statSync(join(serviceDir, '.serverless', `${SERVICE_NAME}.zip`)).size,
+  };
 }
 
 /** A service directory as a user has it: the plugin installed (linked) in node_modules. */
@@ -154,15 +170,16 @@ const loadAverage = { start: loadavg()[0] };
 const runs = Object.fromEntries(sizes.map((size) => [size, []]));
 const coldPackages = [];
 const cli = [];
+const cliDeploys = {};
 let framework;
 try {
   const pluginBundle = await buildPluginForBench(pluginDir, work);
   const serviceDirs = new Map(sizes.map((size) => [size, join(work, `service-${size}`)]));
   for (const [size, dir] of serviceDirs) writeService(dir, size);
-  const cliService = linkedService(join(work, 'cli-1'), 1);
-  const kubeconfig = process.env.SK8S_TEST_KUBECONFIG ?? startCluster(clusterDir);
   // Namespaces are never reused: without a controller manager a deleted one stays Terminating.
   const runId = Date.now().toString(36);
+  const cliService = linkedService(join(work, 'cli-1'), 1, { namespace: `bench-${runId}-cli` });
+  const kubeconfig = process.env.SK8S_TEST_KUBECONFIG ?? startCluster(clusterDir);
 
   for (let round = 1; round <= rounds; round++) {
     const order = sizes.map((_, i) => sizes[(i + round - 1) % sizes.length]);
@@ -191,6 +208,15 @@ try {
       progress(
         `round ${round}/${rounds} serverless package (1 fn): ${ms(figures.wallMs)} ms wall, ` +
           `plugin ${figures.pluginPackageMs} ms`,
+      );
+    }
+  }
+  if (cliRounds > 0) {
+    for (const attempt of ['first', 'again']) {
+      cliDeploys[attempt] = await cliDeploy(cliService, kubeconfig);
+      progress(
+        `serverless deploy --no-wait (1 fn, ${attempt}): ${ms(cliDeploys[attempt].wallMs)} ms wall, ` +
+          `${cliDeploys[attempt].changed ? 'changed' : 'no changes'}`,
       );
     }
   }
@@ -272,6 +298,13 @@ if (cli.length > 0) {
       `of which the plugin's packaging ${ms(cliPlugin)} ms`,
   );
 }
+if (cliDeploys.again) {
+  console.log(
+    `serverless deploy --no-wait, 1 function, fresh process (1 run each): first ` +
+      `${ms(cliDeploys.first.wallMs)} ms wall, unchanged redeploy ${ms(cliDeploys.again.wallMs)} ms wall ` +
+      `(${cliDeploys.again.changed ? 'CHANGED objects' : '"No changes"'})`,
+  );
+}
 if (framework?.wallMs !== undefined) {
   console.log(
     `framework default (aws provider zip of the service dir, same files and node_modules, 1 run): ` +
@@ -297,6 +330,13 @@ if (summary[50]) {
     `${ms(summary[50].totalMs)} ms < ${TARGETS.fiftyFunctionsDeployMs} ms`,
   ]);
 }
+if (cliDeploys.again) {
+  verdicts.push([
+    'serverless deploy twice: the second reports no changes',
+    !cliDeploys.again.changed,
+    cliDeploys.again.changed ? 'the second deploy changed objects' : '"No changes"',
+  ]);
+}
 for (const size of sizes) {
   verdicts.push([
     `${size} fn: first deploy changes every object, redeploy changes none`,
@@ -305,7 +345,8 @@ for (const size of sizes) {
   ]);
 }
 console.log('');
-for (const [name, ok, detail] of verdicts) console.log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
+for (const [name, ok, detail] of verdicts)
+  console.log(`${ok ? 'PASS' : 'FAIL'} ${name}: ${detail}`);
 
 const resultsDir = join(root, 'bench', 'results');
 mkdirSync(resultsDir, { recursive: true });
@@ -322,7 +363,12 @@ writeFileSync(
       targets: TARGETS,
       summary,
       oneFunctionColdPackageMs: { median: oneFnCold, samples: coldPackages },
-      cli: { medianWallMs: cliWall, medianPluginPackageMs: cliPlugin, runs: cli },
+      cli: {
+        medianWallMs: cliWall,
+        medianPluginPackageMs: cliPlugin,
+        runs: cli,
+        deploys: cliDeploys,
+      },
       frameworkZip: framework,
       runs,
       verdicts: verdicts.map(([name, pass, detail]) => ({ name, pass, detail })),

@@ -44,7 +44,8 @@ const only = process.argv.slice(2);
 const wants = (name) => only.length === 0 || only.includes(name);
 const results = [];
 if (wants('lint')) results.push(step('lint', bin('pnpm'), ['run', '--silent', 'lint']));
-if (wants('typecheck')) results.push(step('typecheck', bin('pnpm'), ['run', '--silent', 'typecheck']));
+if (wants('typecheck'))
+  results.push(step('typecheck', bin('pnpm'), ['run', '--silent', 'typecheck']));
 if (wants('unit')) results.push(vitest('unit'));
 if (wants('cluster')) results.push(vitest('cluster'));
 

@@ -56,9 +56,9 @@ export function functionsConfig(count, { http = true } = {}) {
  * Writes the service to `dir`: package.json, src/lib/format.ts, src/fn<i>.ts and a serverless.yml
  * for kubeless with this plugin, or (`frameworkPackaging`) for the aws provider without it, whose
  * packaging is the framework's own zip of the service directory (no HTTP events: aws would want
- * a method for them, and they play no part in packaging).
+ * a method for them, and they play no part in packaging). `namespace` sets provider.namespace.
  */
-export function writeService(dir, count, { frameworkPackaging = false } = {}) {
+export function writeService(dir, count, { frameworkPackaging = false, namespace } = {}) {
   mkdirSync(join(dir, 'src', 'lib'), { recursive: true });
   writeFileSync(
     join(dir, 'package.json'),
@@ -69,7 +69,10 @@ export function writeService(dir, count, { frameworkPackaging = false } = {}) {
   const config = {
     service: SERVICE_NAME,
     frameworkVersion: '3',
-    provider: { name: frameworkPackaging ? 'aws' : 'kubeless' },
+    provider: {
+      name: frameworkPackaging ? 'aws' : 'kubeless',
+      ...(namespace ? { namespace } : {}),
+    },
     ...(frameworkPackaging ? {} : { plugins: ['serverless-k8s'] }),
     functions: functionsConfig(count, { http: !frameworkPackaging }),
   };

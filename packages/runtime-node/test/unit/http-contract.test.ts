@@ -440,4 +440,17 @@ describe('draining', () => {
     expect(responses[1]).toMatch(/^HTTP\/1\.1 503[\s\S]*Connection: close[\s\S]*Draining$/);
     expect(shutdownRan).toBe(true);
   });
+
+  it('cuts requests still running after FUNC_GRACE_PERIOD and finishes closing', async () => {
+    const { handle, url } = await serve({ handler: () => new Promise(() => {}), gracePeriod: 0.2 });
+    const stuck = fetch(url).then(
+      (res) => `answered ${res.status}`,
+      () => 'connection cut',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = Date.now();
+    await handle.close();
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(await stuck).toBe('connection cut');
+  });
 });

@@ -18,7 +18,10 @@ export interface PluginUtils {
   };
   writeText(text: string | string[]): void;
   progress: {
-    create(options: { message: string; name?: string }): { update(message: string): void; remove(): void };
+    create(options: { message: string; name?: string }): {
+      update(message: string): void;
+      remove(): void;
+    };
   };
 }
 

@@ -55,7 +55,10 @@ export const DEFAULT_PORT = 8080;
  * Runtime when none is written: Kubeless 1.0.8's newest Node runtime (what a stock
  * kubeless-config lists); on Knative the runtime only names the Node major the bundle targets.
  */
-export const DEFAULT_RUNTIME: Record<ProviderName, string> = { kubeless: 'nodejs14', knative: 'nodejs20' };
+export const DEFAULT_RUNTIME: Record<ProviderName, string> = {
+  kubeless: 'nodejs14',
+  knative: 'nodejs20',
+};
 /** Official Node.js image in active LTS; runs the bundle (targeting Node 20) and the runtime. */
 export const DEFAULT_NODE_IMAGE = 'node:24-alpine';
 export const DEFAULT_DNS_RESOLUTION = 'nip.io';

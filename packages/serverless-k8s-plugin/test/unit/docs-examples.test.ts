@@ -1,15 +1,22 @@
-// The docs stay true to the code: every serverless.yml example on docs/kubeless.md and
-// docs/knative.md passes the framework's schema validation and normalize(); every example shown
+// The docs stay true to the code: every serverless.yml example on docs/kubeless.md,
+// docs/knative.md and the migration guides passes the framework's schema validation and normalize(); every example shown
 // as an error fails with the message the page prints; every key of the Kubeless provider schema
 // has its section on docs/kubeless.md. (docs-yaml.ts describes the annotations.)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { providerSchema } from '../../src/config/schema.js';
 import { normalize } from '../../src/model/normalize.js';
 import type { ProviderName } from '../../src/model/types.js';
-import { docExamples, exampleConfig, writeHandlerSources, type DocExample } from './docs-yaml.js';
+import {
+  docExamples,
+  exampleConfig,
+  headingAnchors,
+  relativeLinks,
+  writeHandlerSources,
+  type DocExample,
+} from './docs-yaml.js';
 import { useSchemaCache, validateWithFramework } from './framework-schema.js';
 import { inputFrom } from './service-fixtures.js';
 
@@ -45,6 +52,8 @@ async function problemsOf(file: string, provider: ProviderName, example: DocExam
 const PAGES: [file: string, provider: ProviderName, minimumExamples: number][] = [
   ['kubeless.md', 'kubeless', 40],
   ['knative.md', 'knative', 10],
+  ['migrate-from-serverless-kubeless.md', 'kubeless', 3],
+  ['migrate-from-serverless-knative.md', 'knative', 3],
 ];
 
 describe.each(PAGES)('docs/%s examples', (file, provider, minimumExamples) => {
@@ -113,4 +122,49 @@ describe('docs/kubeless.md covers every key', () => {
   it.each(Object.keys(ingress.properties))('provider.ingress.%s', (key) => {
     expect(page).toContain(`\`${key}\``);
   });
+});
+
+describe.each([
+  'kubeless.md',
+  'reference.md',
+  'migrate-from-serverless-kubeless.md',
+  'migrate-from-serverless-knative.md',
+])('docs/%s links', (file) => {
+  const links = relativeLinks(readPage(file));
+  it('links to other sections', () => expect(links.length).toBeGreaterThan(0));
+  it.each(links.map((link) => [`${link.file}#${link.anchor ?? ''}`, link] as const))(
+    '%s',
+    (_title, link) => {
+      const target = link.file === '' ? file : link.file;
+      expect(existsSync(new URL(`../../../../docs/${target}`, import.meta.url))).toBe(true);
+      if (link.anchor !== undefined && target.endsWith('.md'))
+        expect([...headingAnchors(readPage(target))]).toContain(link.anchor);
+    },
+  );
+});
+
+describe('docs/reference.md lists every key of the schema', () => {
+  const rows = readPage('reference.md')
+    .split('\n')
+    .filter((line) => line.startsWith('| `'));
+  // `filter.attributes` documents `filter` with its only key.
+  const hasRow = (key: string) =>
+    rows.some((row) => row.startsWith(`| \`${key}\``) || row.startsWith(`| \`${key}.`));
+  const schema = providerSchema('kubeless');
+  const nested = (properties: Record<string, unknown>, key: string) =>
+    Object.keys((properties[key] as { properties: Record<string, unknown> }).properties);
+  const keys = [
+    ...Object.keys(schema.provider.properties),
+    ...nested(schema.provider.properties, 'ingress'),
+    ...Object.keys(schema.function.properties),
+    ...nested(schema.function.properties, 'autoscaling'),
+    ...Object.keys(schema.functionEvents),
+    // The keys of each event's long form (`anyOf: [string, …, { properties }]`).
+    ...Object.values(schema.functionEvents).flatMap((event) =>
+      ((event as { anyOf?: { properties?: Record<string, unknown> }[] }).anyOf ?? []).flatMap(
+        (form) => Object.keys(form.properties ?? {}),
+      ),
+    ),
+  ];
+  it.each(keys)('%s', (key) => expect(hasRow(key)).toBe(true));
 });

@@ -144,3 +144,32 @@ export function writeHandlerSources(config: ServiceConfig, directory: string): v
     writeFileSync(join(directory, file), sources.join('\n'));
   }
 }
+
+/** GitHub's anchor of a Markdown heading (github-slugger), `-1`, `-2`… for repeated ones. */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  const seen = new Map<string, number>();
+  let inFence = false;
+  for (const line of markdown.split('\n')) {
+    if (/^```/.test(line)) inFence = !inFence;
+    const heading = inFence ? null : /^#{1,6}\s+(.*)$/.exec(line);
+    if (!heading) continue;
+    const slug = heading[1]!
+      .trim()
+      .toLowerCase()
+      .replace(/[^\p{L}\p{M}\p{N}\p{Pc} -]/gu, '')
+      .replace(/ /g, '-');
+    const count = seen.get(slug) ?? 0;
+    seen.set(slug, count + 1);
+    anchors.add(count === 0 ? slug : `${slug}-${count}`);
+  }
+  return anchors;
+}
+
+/** Relative links of a page, `file.md#anchor` split into file and anchor. */
+export function relativeLinks(markdown: string): { file: string; anchor?: string }[] {
+  return [...markdown.matchAll(/\]\((?!https?:)([^)#\s]*)(?:#([^)\s]+))?\)/g)].map((match) => ({
+    file: match[1]!,
+    ...(match[2] !== undefined ? { anchor: match[2] } : {}),
+  }));
+}
