@@ -290,6 +290,8 @@ console.log(
 );
 
 const oneFnCold = median(coldPackages);
+// The fastest sample is the least disturbed by other work on the machine.
+const oneFnColdMin = coldPackages.length > 0 ? Math.min(...coldPackages) : undefined;
 const cliWall = median(cli.map((c) => c.wallMs));
 const cliPlugin = median(cli.map((c) => c.pluginPackageMs));
 if (cli.length > 0) {
@@ -320,7 +322,7 @@ if (oneFnCold !== undefined) {
   verdicts.push([
     `one TS function packaged (cold, median of ${coldPackages.length})`,
     oneFnCold < TARGETS.oneFunctionPackageMs,
-    `${ms(oneFnCold)} ms < ${TARGETS.oneFunctionPackageMs} ms`,
+    `${ms(oneFnCold)} ms < ${TARGETS.oneFunctionPackageMs} ms (fastest sample ${ms(oneFnColdMin)} ms)`,
   ]);
 }
 if (summary[50]) {
@@ -362,7 +364,7 @@ writeFileSync(
       sizes,
       targets: TARGETS,
       summary,
-      oneFunctionColdPackageMs: { median: oneFnCold, samples: coldPackages },
+      oneFunctionColdPackageMs: { median: oneFnCold, min: oneFnColdMin, samples: coldPackages },
       cli: {
         medianWallMs: cliWall,
         medianPluginPackageMs: cliPlugin,

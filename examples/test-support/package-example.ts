@@ -1,5 +1,5 @@
-// For the examples' tests: runs the real `serverless package` (framework + serverless-k8s plugin)
-// in an example directory and returns the resources it rendered to .serverless/.
+// For the examples' tests: runs the real `serverless package` and `serverless invoke local`
+// (framework + serverless-k8s plugin) in an example directory.
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,22 +22,43 @@ export interface Manifest {
   binaryData?: Record<string, string>;
 }
 
+/** Runs the example's own `serverless` CLI with `args`; its stdout. */
+async function serverless(exampleDir: string, args: string[]): Promise<string> {
+  const cli = path.join(exampleDir, 'node_modules', 'serverless', 'bin', 'serverless.js');
+  const { stdout } = await run(process.execPath, [cli, ...args], {
+    cwd: exampleDir,
+    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
+  });
+  return stdout;
+}
+
 /** `serverless package [--param=k=v …]` in `exampleDir`; the manifests of `.serverless/<service>-dev.yaml`. */
 export async function packageExample(
   exampleDir: string,
   params: Record<string, string> = {},
 ): Promise<Manifest[]> {
-  const cli = path.join(exampleDir, 'node_modules', 'serverless', 'bin', 'serverless.js');
   const paramArgs = Object.entries(params).map(([key, value]) => `--param=${key}=${value}`);
-  await run(process.execPath, [cli, 'package', ...paramArgs], {
-    cwd: exampleDir,
-    env: { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' },
-  });
+  await serverless(exampleDir, ['package', ...paramArgs]);
   const config = yaml.load(await readFile(path.join(exampleDir, 'serverless.yml'), 'utf8')) as {
     service: string;
   };
   const file = path.join(exampleDir, '.serverless', `${config.service}-dev.yaml`);
   return yaml.loadAll(await readFile(file, 'utf8')) as Manifest[];
+}
+
+/**
+ * `serverless invoke local -f <fn> [-d <data as JSON>] [extra args]` in `exampleDir`: the bundle
+ * as deployed, run by the runtime in the CLI's process. The response body it prints; a non-2xx
+ * answer rejects with the CLI's error output.
+ */
+export async function invokeLocal(
+  exampleDir: string,
+  functionKey: string,
+  data?: unknown,
+  extraArgs: string[] = [],
+): Promise<string> {
+  const dataArgs = data === undefined ? [] : ['-d', JSON.stringify(data)];
+  return serverless(exampleDir, ['invoke', 'local', '-f', functionKey, ...dataArgs, ...extraArgs]);
 }
 
 export function ofKind(manifests: Manifest[], kind: string): Manifest[] {

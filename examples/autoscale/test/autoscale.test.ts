@@ -2,7 +2,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { work } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -18,6 +18,11 @@ describe('autoscale', () => {
     expect((await invokeHandler(work as Handler, { path: '/?sleep=60000' })).statusCode).toBe(400);
     expect((await invokeHandler(work as Handler, { path: '/?sleep=soon' })).statusCode).toBe(400);
   });
+
+  it('holds the request under `serverless invoke local`', async () => {
+    const output = await invokeLocal(exampleDir, 'sleepy', undefined, ['--http-path', '/?sleep=50']);
+    expect(JSON.parse(output)).toMatchObject({ sleptMs: 50 });
+  }, 120_000);
 
   it('packages a Service whose revisions target 10 concurrent requests', async () => {
     const [service] = ofKind(await packageExample(exampleDir), 'Service');

@@ -2,7 +2,12 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { greet } from '../src/handler.js';
-import { ofKind, packageExample, type Manifest } from '../../test-support/package-example.js';
+import {
+  invokeLocal,
+  ofKind,
+  packageExample,
+  type Manifest,
+} from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -21,6 +26,11 @@ describe('canary', () => {
     const result = await invokeHandler(greet as Handler, { path: '/?name=Ada' });
     expect(result.json()).toEqual({ message: 'Bonjour, Ada!', revision: 'greeter-abc' });
   });
+
+  it('greets with the GREETING from serverless.yml under `serverless invoke local`', async () => {
+    const output = await invokeLocal(exampleDir, 'greeter', undefined, ['--http-path', '/?name=Ada']);
+    expect(JSON.parse(output)).toEqual({ message: 'Hello, Ada!', revision: 'local' });
+  }, 120_000);
 
   it('walks 100 → 50/50 → 100 on the new revision', async () => {
     const v1 = await service({});

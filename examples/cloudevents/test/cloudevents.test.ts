@@ -2,7 +2,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { refund, ship } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -55,6 +55,20 @@ describe('cloudevents', () => {
     });
     expect(noOrder.statusCode).toBe(400);
   });
+
+  it('ships an order sent as a CloudEvent by `serverless invoke local`', async () => {
+    const output = await invokeLocal(exampleDir, 'ship', { id: 'A-7', total: 12 }, [
+      '--type',
+      'com.example.order.created',
+      '--source',
+      '/shop',
+    ]);
+    expect(JSON.parse(output)).toMatchObject({
+      action: 'shipped',
+      order: 'A-7',
+      cause: expect.any(String),
+    });
+  }, 120_000);
 
   it('packages the Broker and one filtered Trigger per function', async () => {
     const manifests = await packageExample(exampleDir);

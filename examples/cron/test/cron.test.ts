@@ -3,7 +3,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { report } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -49,6 +49,15 @@ describe('cron', () => {
       expect.objectContaining({ 'function-name': 'report', schedule: '0 2 * * *' }),
     ]);
     expect(JSON.stringify(triggers)).toContain('cleanup');
+  }, 120_000);
+
+  it('runs a report under `serverless invoke local`, and fails on an unknown one', async () => {
+    const output = JSON.parse(await invokeLocal(exampleDir, 'report', { report: 'cleanup' }));
+    expect(output).toMatchObject({ report: 'cleanup', trigger: 'http' });
+    expect(Date.parse(output.ranAt)).not.toBeNaN();
+    await expect(invokeLocal(exampleDir, 'report', { report: 'weekly' })).rejects.toMatchObject({
+      stderr: expect.stringMatching(/answered HTTP 400[\s\S]*unknown report "weekly"/),
+    });
   }, 120_000);
 
   it('fires a schedule on demand under `serverless serve`', async () => {

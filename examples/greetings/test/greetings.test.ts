@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { greet, partOfDay } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { greet, hourIn, partOfDay } from '../src/handler.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 const call = (query: string) => invokeHandler(greet as Handler, { path: `/greet${query}` });
@@ -64,5 +64,24 @@ describe('greetings', () => {
       'function-name': 'greet',
       path: 'greet',
     });
+  }, 120_000);
+
+  it('answers `serverless invoke local` with the greeting for the zone asked', async () => {
+    vi.useRealTimers();
+    const before = partOfDay(hourIn(new Date(), 'Asia/Tokyo'));
+    const output = await invokeLocal(exampleDir, 'greet', undefined, [
+      '--method',
+      'GET',
+      '--http-path',
+      '/greet?name=Ada&tz=Asia/Tokyo',
+    ]);
+    const after = partOfDay(hourIn(new Date(), 'Asia/Tokyo'));
+    const reply = JSON.parse(output) as { greeting: string; partOfDay: string };
+    // The CLI runs on the real clock: the part of the day is the one before or after the call.
+    expect([before, after]).toContain(reply.partOfDay);
+    expect(reply).toMatchObject({ timeZone: 'Asia/Tokyo' });
+    expect(reply.greeting).toBe(
+      reply.partOfDay === 'night' ? 'Good night, Ada!' : `Good ${reply.partOfDay}, Ada!`,
+    );
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hello } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -17,6 +17,13 @@ describe('hello (knative)', () => {
       message: 'Hello, world!',
     });
   });
+
+  it('answers `serverless invoke local` from the packaged bundle', async () => {
+    expect(JSON.parse(await invokeLocal(exampleDir, 'hello', { name: 'Ada' }))).toEqual({
+      message: 'Hello, Ada!',
+      revision: 'local',
+    });
+  }, 120_000);
 
   it('packages to a Knative Service running the code from a ConfigMap', async () => {
     const manifests = await packageExample(exampleDir);

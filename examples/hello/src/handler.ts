@@ -13,6 +13,5 @@ export interface Reply {
 export const hello: Handler<Greeting, Reply> = (event, context) => {
   const name =
     typeof event.data?.name === 'string' && event.data.name !== '' ? event.data.name : 'world';
-  context.log.debug('greeting', { name });
   return { message: `Hello, ${name}!`, function: context['function-name'] };
 };

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { hello } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -23,9 +23,14 @@ describe('hello (kubeless)', () => {
     const manifests = await packageExample(exampleDir);
     const [fn] = ofKind(manifests, 'Function');
     expect(fn).toMatchObject({ apiVersion: 'kubeless.io/v1beta1', metadata: { name: 'hello' } });
-    expect(fn?.spec).toMatchObject({ runtime: 'nodejs20', 'function-content-type': 'base64+zip' });
+    expect(fn?.spec).toMatchObject({ runtime: 'nodejs14', 'function-content-type': 'base64+zip' });
     expect(String(fn?.spec?.checksum)).toMatch(/^sha256:[0-9a-f]{64}$/);
     const [trigger] = ofKind(manifests, 'HTTPTrigger');
     expect(trigger?.spec).toMatchObject({ 'function-name': 'hello', path: 'hello' });
+  }, 120_000);
+
+  it('answers `serverless invoke local` from the packaged bundle', async () => {
+    const output = await invokeLocal(exampleDir, 'hello', { name: 'Ada' });
+    expect(JSON.parse(output)).toEqual({ message: 'Hello, Ada!', function: 'hello' });
   }, 120_000);
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { onAudit, onOrder } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -59,6 +59,15 @@ describe('pubsub', () => {
       entry: 'payment 42 settled',
     });
   });
+
+  it('counts an order under `serverless invoke local`', async () => {
+    const order = { id: 'o-3', items: [{ sku: 'tea', quantity: 4 }] };
+    expect(JSON.parse(await invokeLocal(exampleDir, 'orders', order))).toEqual({
+      via: 'http',
+      order: 'o-3',
+      units: 4,
+    });
+  }, 120_000);
 
   it('packages a KafkaTrigger and NATSTriggers selecting their functions', async () => {
     const manifests = await packageExample(exampleDir);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { invokeHandler, type Handler, type InvokeInput } from '@serverless-k8s/runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notify } from '../src/handler.js';
-import { ofKind, packageExample } from '../../test-support/package-example.js';
+import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
 
@@ -85,6 +85,20 @@ describe('slack-notifier', () => {
     vi.stubEnv('SLACK_WEBHOOK_URL', '');
     expect((await send({ text: 'hello' })).statusCode).toBe(500);
   });
+
+  it('posts through the packaged bundle under `serverless invoke local`', async () => {
+    // The shell stands in for the Secret; SLACK_CHANNEL_LABEL comes from serverless.yml.
+    vi.stubEnv('SLACK_WEBHOOK_URL', slackUrl);
+    const output = await invokeLocal(exampleDir, 'notify', { text: 'Deployed', severity: 'info' });
+    expect(JSON.parse(output)).toEqual({ delivered: true, channel: '#alerts' });
+    expect(received).toEqual([
+      {
+        path: '/services/T000/B000/XXXX',
+        contentType: 'application/json',
+        body: { text: ':information_source: *INFO* Deployed' },
+      },
+    ]);
+  }, 120_000);
 
   it('packages the webhook URL as a Secret reference, never as a value', async () => {
     const [fn] = ofKind(await packageExample(exampleDir), 'Function');

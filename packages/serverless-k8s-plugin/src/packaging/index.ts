@@ -3,6 +3,7 @@
 // `invoke local` and humans can look at exactly what is deployed.
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FOREIGN_RUNTIMES, runtimeFamily } from '../model/handler.js';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
 import { UserError } from '../util/errors.js';
 import { BundleError, bundleFunction } from './bundle.js';
@@ -16,6 +17,15 @@ export { writeManifests, toYaml } from './yaml.js';
  * data may not exceed 1 MiB.
  */
 export const KUBELESS_CODE_LIMIT_BYTES = 1024 * 1024;
+
+/**
+ * Written next to a Node bundle on disk only: bundles are CommonJS, and in a `"type": "module"`
+ * service Node would otherwise load them as ESM (invoke local, serve). Not part of the zip or
+ * ConfigMap: in the cluster no package.json above the code directory declares a module type, and
+ * Kubeless reads a package.json in /kubeless as the dependencies to install.
+ */
+const COMMONJS_MARKER = 'package.json';
+const COMMONJS_MARKER_CONTENT = '{ "type": "commonjs" }\n';
 
 /**
  * Bundles and zips each function (in parallel); keys of the result are function keys. Functions
@@ -64,10 +74,14 @@ async function packageFunction(
   if (model.provider === 'kubeless') checkKubelessSize(fn, zip, bundle.deps);
   await rm(bundleDir, { recursive: true, force: true });
   await mkdir(bundleDir, { recursive: true });
+  // With external dependencies the bundle's own package.json (no "type") already means CommonJS.
+  const needsMarker =
+    !FOREIGN_RUNTIMES[runtimeFamily(fn.runtime)] && bundle.files[COMMONJS_MARKER] === undefined;
   await Promise.all([
     ...Object.entries(bundle.files).map(([name, content]) =>
       writeFile(join(bundleDir, name), content),
     ),
+    ...(needsMarker ? [writeFile(join(bundleDir, COMMONJS_MARKER), COMMONJS_MARKER_CONTENT)] : []),
     writeFile(join(outDir, `${fn.key}.zip`), zip),
   ]);
   return {

@@ -1,6 +1,6 @@
 // Bundles for `serve`: the same packaging as for the cluster (packageFunctions), and the
 // service's source directories to watch for changes.
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { runtimeFamily } from '../model/handler.js';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
@@ -60,9 +60,6 @@ export async function buildFunctions(
   buildDir: string,
 ): Promise<Map<string, BuiltFunction>> {
   const servable = functions.filter((fn) => notServed(fn) === undefined);
-  // Bundles are CommonJS; in a `"type": "module"` service Node would load them as ESM without this.
-  await mkdir(buildDir, { recursive: true });
-  await writeFile(path.join(buildDir, 'package.json'), '{ "type": "commonjs" }\n');
   const artifacts = await packageFunctions(model, servable, buildDir);
   const built = new Map<string, BuiltFunction>();
   for (const [functionKey, artifact] of artifacts) {

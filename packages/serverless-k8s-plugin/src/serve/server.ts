@@ -14,7 +14,7 @@ import {
 } from 'node:http';
 import path from 'node:path';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
-import { parseQuantity } from '../model/quantities.js';
+import { localRuntimeEnv, unresolvedEnv } from '../model/runtime-env.js';
 import { UserError } from '../util/errors.js';
 import {
   buildFunctions,
@@ -113,35 +113,6 @@ function isCloudEvent(headers: IncomingHttpHeaders): boolean {
   );
 }
 
-/** The function's environment as its container gets it, minus what only the cluster can resolve. */
-function functionEnv(
-  model: ServiceModel,
-  fn: FunctionModel,
-): { env: Record<string, string>; unresolved: string[] } {
-  const env: Record<string, string> = {
-    FUNC_HANDLER: fn.handler?.exportName ?? '',
-    MOD_NAME: fn.handler ? path.basename(fn.handler.file).replace(/\.[cm]?[jt]s$/, '') : '',
-    FUNC_TIMEOUT: String(fn.timeout),
-    FUNC_RUNTIME: fn.runtime,
-  };
-  if (fn.memorySize) env.FUNC_MEMORY_LIMIT = String(Math.round(parseQuantity(fn.memorySize)));
-  if (model.provider === 'knative') env.K_SERVICE = fn.name;
-  const unresolved: string[] = [];
-  for (const variable of fn.environment) {
-    // As with `invoke local`, a value exported in the shell wins over serverless.yml.
-    if (process.env[variable.name] !== undefined) continue;
-    if (variable.value !== undefined) env[variable.name] = variable.value;
-    else unresolved.push(variable.name);
-  }
-  for (const source of fn.envFrom) {
-    const ref = source.secretRef
-      ? `Secret ${source.secretRef.name}`
-      : `ConfigMap ${source.configMapRef?.name}`;
-    unresolved.push(`(all keys of ${ref})`);
-  }
-  return { env, unresolved };
-}
-
 /** What the cluster's schedule source sends: Kubeless CronJobTrigger headers or a Knative PingSource CloudEvent. */
 function scheduleRequest(model: ServiceModel, fn: FunctionModel, job: ScheduledJob, time: Date) {
   const event = fn.events.find(
@@ -185,7 +156,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     const skipped = notServed(fn);
     if (skipped)
       log.warning(`${fn.key}: ${skipped}; serve runs Node.js handlers, so it is skipped.`);
-    const { unresolved } = functionEnv(model, fn);
+    const unresolved = unresolvedEnv(fn);
     if (unresolved.length > 0) {
       log.warning(
         `${fn.key}: ${unresolved.join(', ')} come from the cluster (valueFrom/envFrom); export them in this shell to use them with serve.`,
@@ -203,7 +174,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
         runtimeCli: options.runtimeCli,
         moduleFile,
         handler: fn.handler?.exportName ?? '',
-        env: functionEnv(model, fn).env,
+        env: localRuntimeEnv(model, fn, moduleFile),
         timeoutSeconds: fn.timeout,
         onOutput: (line, stream) => log.output(fn.key, line, stream),
         onCrash: (description) => {

@@ -9,16 +9,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { providerSchema } from '../../src/config/schema.js';
 import { normalize } from '../../src/model/normalize.js';
 import type { ProviderName } from '../../src/model/types.js';
+import yaml from 'js-yaml';
 import {
   docExamples,
   exampleConfig,
   headingAnchors,
+  isExcerptOf,
+  nodesOf,
   relativeLinks,
   writeHandlerSources,
   type DocExample,
 } from './docs-yaml.js';
 import { useSchemaCache, validateWithFramework } from './framework-schema.js';
-import { inputFrom } from './service-fixtures.js';
+import { GOLDEN_DIR, inputFrom } from './service-fixtures.js';
 
 const readPage = (name: string) =>
   readFileSync(new URL(`../../../../docs/${name}`, import.meta.url), 'utf8');
@@ -79,6 +82,20 @@ describe.each(PAGES)('docs/%s examples', (file, provider, minimumExamples) => {
       }
     },
   );
+});
+
+describe('docs/kubeless.md rendered manifests are excerpts of the golden files', () => {
+  const manifests = docExamples(page).flatMap((example) => {
+    const golden = /test\/unit\/golden\/(\S+?\.yaml)/.exec(example.annotation ?? '')?.[1];
+    return golden === undefined ? [] : [[example.line, golden, example.source] as const];
+  });
+  it('has manifests to compare', () => expect(manifests.length).toBeGreaterThanOrEqual(3));
+  it.each(manifests)('line %i (golden/%s)', (_line, golden, source) => {
+    const rendered = yaml.loadAll(readFileSync(join(GOLDEN_DIR, golden), 'utf8')).flatMap(nodesOf);
+    for (const document of yaml.loadAll(source)) {
+      expect(rendered.some((node) => isExcerptOf(document, node))).toBe(true);
+    }
+  });
 });
 
 it('docs/kubeless.md shows errors as well as valid examples', () => {

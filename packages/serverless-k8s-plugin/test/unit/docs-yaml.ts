@@ -1,7 +1,8 @@
 // The ```yaml examples of a docs/ page as serverless.yml configurations, so a test can run them
 // through the framework's schema and normalize(). A block is annotated by an HTML comment on the
 // line before its fence (after blank lines): `<!-- docs-test: skip … -->` (not a serverless.yml,
-// e.g. a rendered manifest), `<!-- docs-test: error -->` (must fail with the message of the
+// e.g. a rendered manifest; naming a file under test/unit/golden/ makes it an excerpt of that
+// golden file), `<!-- docs-test: error -->` (must fail with the message of the
 // ```text block that follows), `<!-- docs-test: error without-sources -->` (the same, without
 // generating the handler files).
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,6 +20,8 @@ export interface DocExample {
   mode?: 'skip' | 'error';
   /** Options after the mode, e.g. `without-sources`. */
   flags: string[];
+  /** The annotation as written, e.g. `skip (rendered manifest, from test/unit/golden/…)`. */
+  annotation?: string;
   source: string;
   /** For `error` blocks: the text of the next fenced block (the documented message). */
   expectedMessage?: string;
@@ -62,6 +65,7 @@ export function docExamples(markdown: string): DocExample[] {
       throw new Error(`line ${fence.line}: unknown docs-test annotation "${fence.annotation}"`);
     }
     const example: DocExample = { line: fence.line, mode, flags, source: fence.body };
+    if (fence.annotation !== undefined) example.annotation = fence.annotation;
     if (mode === 'error') {
       const next = all[i + 1];
       if (next?.lang !== 'text')
@@ -172,4 +176,35 @@ export function relativeLinks(markdown: string): { file: string; anchor?: string
     file: match[1]!,
     ...(match[2] !== undefined ? { anchor: match[2] } : {}),
   }));
+}
+
+/**
+ * True when `excerpt` is `actual` with some map keys left out (lists must match item by item):
+ * what a page shows of a rendered manifest when it drops labels for brevity.
+ */
+export function isExcerptOf(excerpt: unknown, actual: unknown): boolean {
+  if (Array.isArray(excerpt))
+    return (
+      Array.isArray(actual) &&
+      excerpt.length === actual.length &&
+      excerpt.every((item, i) => isExcerptOf(item, actual[i]))
+    );
+  if (typeof excerpt === 'object' && excerpt !== null)
+    return (
+      typeof actual === 'object' &&
+      actual !== null &&
+      !Array.isArray(actual) &&
+      Object.entries(excerpt).every(
+        ([key, value]) =>
+          key in actual && isExcerptOf(value, (actual as Record<string, unknown>)[key]),
+      )
+    );
+  return excerpt === actual;
+}
+
+/** Every map and list inside `value`, itself included. */
+export function nodesOf(value: unknown): unknown[] {
+  if (typeof value !== 'object' || value === null) return [];
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return [value, ...children.flatMap(nodesOf)];
 }

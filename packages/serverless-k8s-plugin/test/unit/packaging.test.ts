@@ -5,6 +5,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { normalize } from '../../src/model/normalize.js';
 import {
@@ -99,6 +100,26 @@ describe('packageFunctions', () => {
       hello(): string;
     };
     expect(loaded.hello()).toBe('hi k8s');
+  });
+
+  it('marks the bundle directory CommonJS in a "type": "module" service, outside the zip', async () => {
+    const dir = service('esm-service', {
+      'package.json': '{"name":"esm-service","type":"module"}',
+      'handler.ts': "export const hello = () => 'from cjs';\n",
+    });
+    const model = modelFor(dir, { hello: { handler: 'handler.hello' } });
+    const artifact = (await packageFunctions(model, model.functions, join(dir, '.serverless'))).get(
+      'hello',
+    )!;
+    expect(Object.keys(artifact.files).sort()).toEqual(['hello.js', 'hello.js.map']);
+    expect(JSON.parse(readFileSync(join(artifact.bundleDir!, 'package.json'), 'utf8'))).toEqual({
+      type: 'commonjs',
+    });
+    // How `invoke local` and `serve` load it: without the marker Node would read it as ESM.
+    const loaded = (await import(pathToFileURL(join(artifact.bundleDir!, 'hello.js')).href)) as {
+      default: { hello(): string };
+    };
+    expect(loaded.default.hello()).toBe('from cjs');
   });
 
   it('produces the same zip and checksum for the same code (deterministic)', async () => {

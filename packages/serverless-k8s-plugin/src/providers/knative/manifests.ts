@@ -2,7 +2,7 @@
 import type { KubeObject } from '../../cluster/types.js';
 import type { EnvVar, FunctionEvent, FunctionModel, ServiceModel } from '../../model/types.js';
 import type { FunctionArtifact } from '../../packaging/types.js';
-import { parseQuantity } from '../../model/quantities.js';
+import { memoryLimitBytes } from '../../model/runtime-env.js';
 import { UserError } from '../../util/errors.js';
 import {
   BROKER,
@@ -31,12 +31,6 @@ export function needsRuntimeBundle(fn: FunctionModel): boolean {
   return fn.build === 'docker' || !fn.image;
 }
 
-/** FUNC_MEMORY_LIMIT in bytes, as Kubeless passes it (its resourceFieldRef is gated behind a Knative flag). */
-function memoryBytes(quantity: string): string {
-  const bytes = parseQuantity(quantity);
-  return Number.isFinite(bytes) ? String(Math.round(bytes)) : quantity;
-}
-
 /** Volume names are DNS labels; long object names get a hashed suffix instead of being cut ambiguously. */
 function volumeName(prefix: string, objectName: string): string {
   const name = `${prefix}-${objectName}`.replace(/\./g, '-');
@@ -62,7 +56,9 @@ function runtimeEnv(fn: FunctionModel): EnvVar[] {
     { name: 'FUNC_TIMEOUT', value: String(fn.timeout) },
     { name: 'FUNC_RUNTIME', value: fn.runtime },
   );
-  if (fn.memorySize) env.push({ name: 'FUNC_MEMORY_LIMIT', value: memoryBytes(fn.memorySize) });
+  // A literal: a resourceFieldRef for the limit is gated behind a Knative feature flag.
+  if (fn.memorySize)
+    env.push({ name: 'FUNC_MEMORY_LIMIT', value: memoryLimitBytes(fn.memorySize) });
   // The user's own value wins over ours (same name listed once).
   const userNames = new Set(fn.environment.map((e) => e.name));
   return [...env.filter((e) => !userNames.has(e.name)), ...fn.environment];
