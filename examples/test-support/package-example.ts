@@ -46,19 +46,36 @@ export async function packageExample(
   return yaml.loadAll(await readFile(file, 'utf8')) as Manifest[];
 }
 
+export interface LocalInvocation {
+  /** What the CLI printed: the function's own log lines, then the response body. */
+  stdout: string;
+  /** The response body, printed last as indented JSON, parsed. */
+  json(): unknown;
+}
+
 /**
  * `serverless invoke local -f <fn> [-d <data as JSON>] [extra args]` in `exampleDir`: the bundle
- * as deployed, run by the runtime in the CLI's process. The response body it prints; a non-2xx
- * answer rejects with the CLI's error output.
+ * as deployed, run by the runtime in the CLI's process. A non-2xx answer rejects with the CLI's
+ * error output (`stderr`).
  */
 export async function invokeLocal(
   exampleDir: string,
   functionKey: string,
   data?: unknown,
   extraArgs: string[] = [],
-): Promise<string> {
+): Promise<LocalInvocation> {
   const dataArgs = data === undefined ? [] : ['-d', JSON.stringify(data)];
-  return serverless(exampleDir, ['invoke', 'local', '-f', functionKey, ...dataArgs, ...extraArgs]);
+  const stdout = await serverless(exampleDir, [
+    'invoke',
+    'local',
+    '-f',
+    functionKey,
+    ...dataArgs,
+    ...extraArgs,
+  ]);
+  // The indented body starts at a line that is just "{" (log lines are single-line JSON or text).
+  const bodyStart = stdout.startsWith('{\n') ? 0 : stdout.lastIndexOf('\n{\n') + 1;
+  return { stdout, json: () => JSON.parse(stdout.slice(bodyStart)) as unknown };
 }
 
 export function ofKind(manifests: Manifest[], kind: string): Manifest[] {

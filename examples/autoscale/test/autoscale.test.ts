@@ -20,8 +20,11 @@ describe('autoscale', () => {
   });
 
   it('holds the request under `serverless invoke local`', async () => {
-    const output = await invokeLocal(exampleDir, 'sleepy', undefined, ['--http-path', '/?sleep=50']);
-    expect(JSON.parse(output)).toMatchObject({ sleptMs: 50 });
+    const output = await invokeLocal(exampleDir, 'sleepy', undefined, [
+      '--http-path',
+      '/?sleep=50',
+    ]);
+    expect(output.json()).toMatchObject({ sleptMs: 50 });
   }, 120_000);
 
   it('packages a Service whose revisions target 10 concurrent requests', async () => {

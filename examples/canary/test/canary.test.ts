@@ -28,8 +28,11 @@ describe('canary', () => {
   });
 
   it('greets with the GREETING from serverless.yml under `serverless invoke local`', async () => {
-    const output = await invokeLocal(exampleDir, 'greeter', undefined, ['--http-path', '/?name=Ada']);
-    expect(JSON.parse(output)).toEqual({ message: 'Hello, Ada!', revision: 'local' });
+    const output = await invokeLocal(exampleDir, 'greeter', undefined, [
+      '--http-path',
+      '/?name=Ada',
+    ]);
+    expect(output.json()).toEqual({ message: 'Hello, Ada!', revision: 'local' });
   }, 120_000);
 
   it('walks 100 → 50/50 → 100 on the new revision', async () => {

@@ -63,7 +63,7 @@ describe('cloudevents', () => {
       '--source',
       '/shop',
     ]);
-    expect(JSON.parse(output)).toMatchObject({
+    expect(output.json()).toMatchObject({
       action: 'shipped',
       order: 'A-7',
       cause: expect.any(String),

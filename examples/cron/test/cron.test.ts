@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
-import { report } from '../src/handler.js';
+import { report, type ReportResult } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
@@ -52,9 +52,12 @@ describe('cron', () => {
   }, 120_000);
 
   it('runs a report under `serverless invoke local`, and fails on an unknown one', async () => {
-    const output = JSON.parse(await invokeLocal(exampleDir, 'report', { report: 'cleanup' }));
-    expect(output).toMatchObject({ report: 'cleanup', trigger: 'http' });
-    expect(Date.parse(output.ranAt)).not.toBeNaN();
+    const invocation = await invokeLocal(exampleDir, 'report', { report: 'cleanup' });
+    // The handler's console.log comes first, as it would in the pod's log.
+    expect(invocation.stdout).toMatch(/^running the cleanup report \(http\)$/m);
+    const result = invocation.json() as ReportResult;
+    expect(result).toMatchObject({ report: 'cleanup', trigger: 'http' });
+    expect(Date.parse(result.ranAt)).not.toBeNaN();
     await expect(invokeLocal(exampleDir, 'report', { report: 'weekly' })).rejects.toMatchObject({
       stderr: expect.stringMatching(/answered HTTP 400[\s\S]*unknown report "weekly"/),
     });

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { greet, hourIn, partOfDay } from '../src/handler.js';
+import { greet, hourIn, partOfDay, type Greeting } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
@@ -76,7 +76,7 @@ describe('greetings', () => {
       '/greet?name=Ada&tz=Asia/Tokyo',
     ]);
     const after = partOfDay(hourIn(new Date(), 'Asia/Tokyo'));
-    const reply = JSON.parse(output) as { greeting: string; partOfDay: string };
+    const reply = output.json() as Greeting;
     // The CLI runs on the real clock: the part of the day is the one before or after the call.
     expect([before, after]).toContain(reply.partOfDay);
     expect(reply).toMatchObject({ timeZone: 'Asia/Tokyo' });

@@ -19,7 +19,7 @@ describe('hello (knative)', () => {
   });
 
   it('answers `serverless invoke local` from the packaged bundle', async () => {
-    expect(JSON.parse(await invokeLocal(exampleDir, 'hello', { name: 'Ada' }))).toEqual({
+    expect((await invokeLocal(exampleDir, 'hello', { name: 'Ada' })).json()).toEqual({
       message: 'Hello, Ada!',
       revision: 'local',
     });

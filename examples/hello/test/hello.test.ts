@@ -31,6 +31,6 @@ describe('hello (kubeless)', () => {
 
   it('answers `serverless invoke local` from the packaged bundle', async () => {
     const output = await invokeLocal(exampleDir, 'hello', { name: 'Ada' });
-    expect(JSON.parse(output)).toEqual({ message: 'Hello, Ada!', function: 'hello' });
+    expect(output.json()).toEqual({ message: 'Hello, Ada!', function: 'hello' });
   }, 120_000);
 });

@@ -62,11 +62,9 @@ describe('pubsub', () => {
 
   it('counts an order under `serverless invoke local`', async () => {
     const order = { id: 'o-3', items: [{ sku: 'tea', quantity: 4 }] };
-    expect(JSON.parse(await invokeLocal(exampleDir, 'orders', order))).toEqual({
-      via: 'http',
-      order: 'o-3',
-      units: 4,
-    });
+    const invocation = await invokeLocal(exampleDir, 'orders', order);
+    expect(invocation.stdout).toMatch(/^order o-3: 4 unit\(s\)$/m);
+    expect(invocation.json()).toEqual({ via: 'http', order: 'o-3', units: 4 });
   }, 120_000);
 
   it('packages a KafkaTrigger and NATSTriggers selecting their functions', async () => {

@@ -90,7 +90,7 @@ describe('slack-notifier', () => {
     // The shell stands in for the Secret; SLACK_CHANNEL_LABEL comes from serverless.yml.
     vi.stubEnv('SLACK_WEBHOOK_URL', slackUrl);
     const output = await invokeLocal(exampleDir, 'notify', { text: 'Deployed', severity: 'info' });
-    expect(JSON.parse(output)).toEqual({ delivered: true, channel: '#alerts' });
+    expect(output.json()).toEqual({ delivered: true, channel: '#alerts' });
     expect(received).toEqual([
       {
         path: '/services/T000/B000/XXXX',

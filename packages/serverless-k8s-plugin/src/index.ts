@@ -65,6 +65,10 @@ const REQUEST_OPTIONS = {
   method: { usage: 'HTTP method (default POST with data, GET without)', type: 'string' },
   header: { usage: 'Request header "Name: value" (repeatable)', type: 'multiple' },
 };
+const CLOUDEVENT_OPTIONS = {
+  cloudevent: { usage: 'Send the data as a binary-mode CloudEvent (Knative)', type: 'boolean' },
+  source: { usage: 'CloudEvent source (with --cloudevent)', type: 'string' },
+};
 
 const COMMANDS = {
   deploy: {
@@ -72,12 +76,17 @@ const COMMANDS = {
     commands: { function: { options: WAIT_OPTIONS } },
   },
   invoke: {
-    options: {
-      ...REQUEST_OPTIONS,
-      cloudevent: { usage: 'Send the data as a binary-mode CloudEvent (Knative)', type: 'boolean' },
-      source: { usage: 'CloudEvent source (with --cloudevent)', type: 'string' },
+    options: { ...REQUEST_OPTIONS, ...CLOUDEVENT_OPTIONS },
+    commands: {
+      local: {
+        // The framework defines --type for `invoke` only; `invoke local` builds the same request.
+        options: {
+          ...REQUEST_OPTIONS,
+          ...CLOUDEVENT_OPTIONS,
+          type: { usage: 'CloudEvent type (with --cloudevent)', type: 'string' },
+        },
+      },
     },
-    commands: { local: { options: REQUEST_OPTIONS } },
   },
   logs: {
     options: {
