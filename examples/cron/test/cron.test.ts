@@ -59,7 +59,7 @@ describe('cron', () => {
     expect(result).toMatchObject({ report: 'cleanup', trigger: 'http' });
     expect(Date.parse(result.ranAt)).not.toBeNaN();
     await expect(invokeLocal(exampleDir, 'report', { report: 'weekly' })).rejects.toMatchObject({
-      stderr: expect.stringMatching(/answered HTTP 400[\s\S]*unknown report "weekly"/),
+      stderr: expect.stringMatching(/answered HTTP 400[\s\S]*unknown report \\"weekly\\"/),
     });
   }, 120_000);
 

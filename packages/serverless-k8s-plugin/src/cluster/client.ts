@@ -238,7 +238,7 @@ class HttpClusterClient implements ConnectedClusterClient {
       : options.dryRun
         ? comparable(before) !== comparable(after)
         : before.metadata.resourceVersion !== after.metadata.resourceVersion;
-    return { object: after, changed };
+    return { object: after, changed, created: !before };
   }
 
   private async waitEstablished(crd: KubeObject): Promise<void> {

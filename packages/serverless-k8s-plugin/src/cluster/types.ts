@@ -20,6 +20,8 @@ export interface ApplyResult {
   object: KubeObject;
   /** True when the server-side apply changed the stored object (resourceVersion moved). */
   changed: boolean;
+  /** True when the object did not exist before this apply. */
+  created: boolean;
 }
 
 export interface ProxyRequest {

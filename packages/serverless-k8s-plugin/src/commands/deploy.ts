@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import yaml from 'js-yaml';
-import type { ClusterClient, KubeObject } from '../cluster/types.js';
+import type { ApplyResult, ClusterClient, KubeObject } from '../cluster/types.js';
 import type { FunctionModel } from '../model/types.js';
 import type { FunctionStatus } from '../providers/types.js';
 import { UserError } from '../util/errors.js';
@@ -129,13 +129,13 @@ export async function rollout(
   const applying = progress.create({
     message: `Applying ${countOf(objects.length, 'object')} to ${client.clusterName}`,
   });
-  let changed: KubeObject[];
+  let changed: ApplyResult[];
   let pruned: KubeObject[] = [];
   try {
     const results = await client.apply(objects, {
       force: booleanOption(ctx.options, 'force', false),
     });
-    changed = results.filter((result) => result.changed).map((result) => result.object);
+    changed = results.filter((result) => result.changed);
     if (prune) {
       applying.update('Pruning objects no longer in serverless.yml');
       pruned = staleObjects(await listOwned(client, model, provider), objects);
@@ -167,13 +167,24 @@ export async function rollout(
       `Applied ${countOf(objects.length, 'object')} to ${client.clusterName}: ${changed.length} changed, ` +
         `${objects.length - changed.length} unchanged${prune ? `, ${pruned.length} pruned` : ''}`,
     );
-    for (const object of changed) log.notice(`  configured ${objectRef(object, model.namespace)}`);
+    for (const { object, created } of changed) {
+      log.notice(`  ${created ? 'created' : 'configured'} ${objectRef(object, model.namespace)}`);
+    }
     for (const object of pruned) log.notice(`  deleted ${objectRef(object, model.namespace)}`);
   }
   await waitAndReport(ctx, client, functions);
 }
 
+/**
+ * Starts connecting (loading @kubernetes/client-node alone takes about a second) while the
+ * caller bundles; a connection error still surfaces where the client is first awaited.
+ */
+export function connectEarly(ctx: CommandContext): void {
+  ctx.cluster().catch(() => undefined);
+}
+
 export const deployCommand: Command = async (ctx) => {
+  connectEarly(ctx);
   const packageDir = stringOption(ctx.options, 'package');
   const objects =
     packageDir === undefined

@@ -37,16 +37,25 @@ export interface ServiceCopy {
 }
 
 /** Copies test/fixtures/<name> to a temp dir and links the plugin and the runtime into its node_modules. */
-export async function copyService(
-  name: string,
+export function copyService(name: string, env: Record<string, string> = {}): Promise<ServiceCopy> {
+  return copyServiceDir(path.join(pluginDir, 'test', 'fixtures', name), env);
+}
+
+/**
+ * Copies a service directory (a fixture, an example) to a temp dir without its node_modules and
+ * .serverless, and links the plugin and the runtime into the copy's node_modules.
+ */
+export async function copyServiceDir(
+  sourceDir: string,
   env: Record<string, string> = {},
 ): Promise<ServiceCopy> {
   // The CLI loads the plugin the way users get it: the build output named by package.json `main`.
   if (!existsSync(path.join(pluginDir, 'dist', 'index.js'))) {
     throw new Error(`${pluginDir}/dist/index.js is missing: build the plugin first (pnpm build)`);
   }
-  const dir = await mkdtemp(path.join(tmpdir(), `sk8s-${name}-`));
-  await cp(path.join(pluginDir, 'test', 'fixtures', name), dir, { recursive: true });
+  const dir = await mkdtemp(path.join(tmpdir(), `sk8s-${path.basename(sourceDir)}-`));
+  const skipped = new Set(['node_modules', '.serverless'].map((entry) => path.join(sourceDir, entry)));
+  await cp(sourceDir, dir, { recursive: true, filter: (source) => !skipped.has(source) });
   await mkdir(path.join(dir, 'node_modules', '@serverless-k8s'), { recursive: true });
   await symlink(pluginDir, path.join(dir, 'node_modules', 'serverless-k8s'), 'dir');
   await symlink(runtimeDir, path.join(dir, 'node_modules', '@serverless-k8s', 'runtime'), 'dir');

@@ -82,11 +82,52 @@ export async function kubelessCode(
   return { dir, moduleFile: path.join(dir, `${moduleName}.js`), handler };
 }
 
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: {
+    secretKeyRef?: { name: string; key: string };
+    configMapKeyRef?: { name: string; key: string };
+  };
+}
+
+/** A container's environment as the kubelet resolves it: plain values and Secret/ConfigMap keys. */
+export async function resolveEnv(
+  namespace: string,
+  env: EnvVar[] = [],
+): Promise<Record<string, string>> {
+  const resolved: Record<string, string> = {};
+  for (const { name, value, valueFrom } of env) {
+    const secret = valueFrom?.secretKeyRef;
+    const configMap = valueFrom?.configMapKeyRef;
+    if (secret) {
+      const object = await adminApi().expect(
+        'GET',
+        `/api/v1/namespaces/${namespace}/secrets/${secret.name}`,
+      );
+      const data = (object.data ?? {}) as Record<string, string>;
+      resolved[name] = Buffer.from(data[secret.key] ?? '', 'base64').toString('utf8');
+    } else if (configMap) {
+      const object = await adminApi().expect(
+        'GET',
+        `/api/v1/namespaces/${namespace}/configmaps/${configMap.name}`,
+      );
+      resolved[name] = ((object.data ?? {}) as Record<string, string>)[configMap.key] ?? '';
+    } else {
+      resolved[name] = value ?? '';
+    }
+  }
+  return resolved;
+}
+
 /** Plays the Kubeless controller and kubelet for one function: its pod serves behind its Service. */
 export async function serveKubelessFunction(namespace: string, name: string): Promise<FunctionPod> {
   const fn = await waitForObject(kubelessFunctionPath(namespace, name));
   const { moduleFile, handler } = await kubelessCode(fn);
+  const deployment = (fn.spec as { deployment?: { spec?: { template?: { spec?: { containers?: { env?: EnvVar[] }[] } } } } })
+    .deployment;
   return startFunctionPod({
+    env: await resolveEnv(namespace, deployment?.spec?.template?.spec?.containers?.[0]?.env),
     namespace,
     name,
     labels: kubelessLabels(name),
@@ -106,7 +147,7 @@ export const knativeServicePath = (namespace: string, name: string): string =>
 interface KnativeTemplate {
   metadata: { name: string; labels?: Record<string, string> };
   spec: {
-    containers: { command: string[]; ports?: { containerPort: number }[] }[];
+    containers: { command: string[]; ports?: { containerPort: number }[]; env?: EnvVar[] }[];
     volumes?: { name: string; configMap?: { name: string } }[];
   };
 }
@@ -171,6 +212,13 @@ export async function serveKnativeService(
     handler: command[handlerIndex + 1] ?? '',
     containerName: 'user-container',
     command: [...command, '--port', String(port)],
+    // What the queue-proxy's pod spec gives every user container, besides the container's own env.
+    env: {
+      ...(await resolveEnv(namespace, container.env)),
+      K_SERVICE: name,
+      K_CONFIGURATION: name,
+      K_REVISION: revision,
+    },
   });
   return { pod, revision };
 }
