@@ -55,8 +55,8 @@ export interface LocalInvocation {
 
 /**
  * `serverless invoke local -f <fn> [-d <data as JSON>] [extra args]` in `exampleDir`: the bundle
- * as deployed, run by the runtime in the CLI's process. A non-2xx answer rejects with the CLI's
- * error output (`stderr`).
+ * as deployed, run by the runtime in the CLI's process. A non-2xx answer rejects; the error, with
+ * the status and body, is in the rejection's `stdout`.
  */
 export async function invokeLocal(
   exampleDir: string,

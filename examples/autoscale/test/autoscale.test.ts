@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { work } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
@@ -9,14 +9,14 @@ const exampleDir = path.resolve(import.meta.dirname, '..');
 describe('autoscale', () => {
   it('holds the request for the time asked', async () => {
     const started = Date.now();
-    const result = await invokeHandler(work as Handler, { path: '/?sleep=200' });
+    const result = await invokeHandler(work, { path: '/?sleep=200' });
     expect(result.json()).toMatchObject({ sleptMs: 200 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(190);
   });
 
   it('answers 400 for a sleep out of range', async () => {
-    expect((await invokeHandler(work as Handler, { path: '/?sleep=60000' })).statusCode).toBe(400);
-    expect((await invokeHandler(work as Handler, { path: '/?sleep=soon' })).statusCode).toBe(400);
+    expect((await invokeHandler(work, { path: '/?sleep=60000' })).statusCode).toBe(400);
+    expect((await invokeHandler(work, { path: '/?sleep=soon' })).statusCode).toBe(400);
   });
 
   it('holds the request under `serverless invoke local`', async () => {

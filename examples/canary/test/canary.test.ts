@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { greet } from '../src/handler.js';
 import {
@@ -23,7 +23,7 @@ describe('canary', () => {
   it('greets with the configured greeting and names its revision', async () => {
     vi.stubEnv('GREETING', 'Bonjour');
     vi.stubEnv('K_REVISION', 'greeter-abc');
-    const result = await invokeHandler(greet as Handler, { path: '/?name=Ada' });
+    const result = await invokeHandler(greet, { path: '/?name=Ada' });
     expect(result.json()).toEqual({ message: 'Bonjour, Ada!', revision: 'greeter-abc' });
   });
 

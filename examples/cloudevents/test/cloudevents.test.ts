@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { refund, ship } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
@@ -8,7 +8,7 @@ const exampleDir = path.resolve(import.meta.dirname, '..');
 
 describe('cloudevents', () => {
   it('ships an order from a binary-mode CloudEvent', async () => {
-    const result = await invokeHandler(ship as Handler, {
+    const result = await invokeHandler(ship, {
       method: 'POST',
       headers: {
         'ce-specversion': '1.0',
@@ -23,7 +23,7 @@ describe('cloudevents', () => {
   });
 
   it('refunds an order from a structured-mode CloudEvent', async () => {
-    const result = await invokeHandler(refund as Handler, {
+    const result = await invokeHandler(refund, {
       method: 'POST',
       headers: { 'content-type': 'application/cloudevents+json' },
       body: JSON.stringify({
@@ -39,10 +39,9 @@ describe('cloudevents', () => {
 
   it('answers 400 to a plain request and to an event without order data', async () => {
     expect(
-      (await invokeHandler(ship as Handler, { method: 'POST', body: { id: 'A-1', total: 1 } }))
-        .statusCode,
+      (await invokeHandler(ship, { method: 'POST', body: { id: 'A-1', total: 1 } })).statusCode,
     ).toBe(400);
-    const noOrder = await invokeHandler(ship as Handler, {
+    const noOrder = await invokeHandler(ship, {
       method: 'POST',
       headers: {
         'ce-specversion': '1.0',

@@ -1,11 +1,11 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { greet, hourIn, partOfDay, type Greeting } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
 
 const exampleDir = path.resolve(import.meta.dirname, '..');
-const call = (query: string) => invokeHandler(greet as Handler, { path: `/greet${query}` });
+const call = (query: string) => invokeHandler(greet, { path: `/greet${query}` });
 
 describe('greetings', () => {
   beforeEach(() => {

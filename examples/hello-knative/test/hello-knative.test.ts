@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { hello } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
@@ -11,9 +11,9 @@ describe('hello (knative)', () => {
 
   it('greets the name in the JSON body and names the revision', async () => {
     vi.stubEnv('K_REVISION', 'hello-00001');
-    const result = await invokeHandler(hello as Handler, { method: 'POST', body: { name: 'Ada' } });
+    const result = await invokeHandler(hello, { method: 'POST', body: { name: 'Ada' } });
     expect(result.json()).toEqual({ message: 'Hello, Ada!', revision: 'hello-00001' });
-    expect((await invokeHandler(hello as Handler, {})).json()).toMatchObject({
+    expect((await invokeHandler(hello, {})).json()).toMatchObject({
       message: 'Hello, world!',
     });
   });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { hello } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
@@ -9,13 +9,13 @@ const exampleDir = path.resolve(import.meta.dirname, '..');
 describe('hello (kubeless)', () => {
   it('greets the name in the JSON body, or the world', async () => {
     const named = await invokeHandler(
-      hello as Handler,
+      hello,
       { method: 'POST', body: { name: 'Ada' } },
       { env: { FUNC_HANDLER: 'hello' } },
     );
     expect(named.statusCode).toBe(200);
     expect(named.json()).toEqual({ message: 'Hello, Ada!', function: 'hello' });
-    const anonymous = await invokeHandler(hello as Handler, { method: 'POST', body: {} });
+    const anonymous = await invokeHandler(hello, { method: 'POST', body: {} });
     expect(anonymous.json()).toMatchObject({ message: 'Hello, world!' });
   });
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { onAudit, onOrder } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
@@ -31,7 +31,7 @@ describe('pubsub', () => {
         { sku: 'mug', quantity: 1 },
       ],
     };
-    const result = await invokeHandler(onOrder as Handler, fromController('kafka', order));
+    const result = await invokeHandler(onOrder, fromController('kafka', order));
     expect(result.json()).toEqual({
       via: 'kafkatriggers.kubeless.io',
       messageId: 'kafka-msg-1',
@@ -42,7 +42,7 @@ describe('pubsub', () => {
 
   it('rejects a malformed order with 422', async () => {
     const result = await invokeHandler(
-      onOrder as Handler,
+      onOrder,
       fromController('kafka', { id: 'o-2', items: [{ sku: 'tea' }] }),
     );
     expect(result.statusCode).toBe(422);
@@ -50,7 +50,7 @@ describe('pubsub', () => {
 
   it('records a NATS message as text', async () => {
     const result = await invokeHandler(
-      onAudit as Handler,
+      onAudit,
       fromController('nats', 'payment 42 settled', 'text/plain'),
     );
     expect(result.json()).toEqual({

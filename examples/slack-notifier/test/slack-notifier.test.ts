@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { invokeHandler, type Handler, type InvokeInput } from '@serverless-k8s/runtime';
+import { invokeHandler, type InvokeInput } from '@serverless-k8s/runtime';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { notify } from '../src/handler.js';
 import { invokeLocal, ofKind, packageExample } from '../../test-support/package-example.js';
@@ -47,7 +47,7 @@ afterEach(() => {
 });
 
 const send = (body: InvokeInput['body']) =>
-  invokeHandler(notify as Handler, { method: 'POST', path: '/notify', body });
+  invokeHandler(notify, { method: 'POST', path: '/notify', body });
 
 describe('slack-notifier', () => {
   it('posts the alert to the webhook URL from the environment', async () => {

@@ -140,7 +140,8 @@ function comparable(object: KubeObject): string {
   return stableJson({ ...object, metadata });
 }
 
-function stableJson(value: unknown): string {
+/** JSON with object keys sorted, so equal content compares equal whatever the key order. */
+export function stableJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
@@ -367,7 +368,7 @@ class HttpClusterClient implements ConnectedClusterClient {
     return (await this.resource(apiVersion, kind, true)) !== undefined;
   }
 
-  // ---- service proxy and logs ---------------------------------------------------------------
+  // ---- service and pod proxy, logs ---------------------------------------------------------------
 
   async proxy(
     namespace: string,
@@ -375,11 +376,83 @@ class HttpClusterClient implements ConnectedClusterClient {
     port: number | string,
     request: ProxyRequest,
   ): Promise<ProxyResponse> {
+    const { description, response, status } = await this.sendProxied(
+      'services',
+      'Service',
+      namespace,
+      service,
+      port,
+      request,
+    );
+    if (status) {
+      // The proxy answers `services "x" not found` both for a missing Service and for one whose
+      // Endpoints object does not exist yet: only the Service itself tells them apart.
+      const serviceExists =
+        response.status === 404 &&
+        (await this.get('v1', 'Service', namespace, service)) !== undefined;
+      const message = serviceExists ? 'no endpoints available' : (status.message ?? '');
+      throw proxyError(
+        description,
+        this.clusterName,
+        port,
+        response.status,
+        message,
+        response.body,
+      );
+    }
+    return {
+      status: response.status,
+      headers: flattenHeaders(response.headers),
+      body: response.body,
+    };
+  }
+
+  async podProxy(
+    namespace: string,
+    pod: string,
+    port: number | string,
+    request: ProxyRequest,
+  ): Promise<ProxyResponse> {
+    const { description, response, status } = await this.sendProxied(
+      'pods',
+      'Pod',
+      namespace,
+      pod,
+      port,
+      request,
+    );
+    if (status) {
+      if (response.status === 503 || response.status === 502) {
+        throw new UserError(
+          `The API server of ${this.clusterName} cannot reach pod "${pod}:${port}" in namespace "${namespace}": ${status.message ?? ''}`,
+        );
+      }
+      throw apiError(description, response.status, response.body);
+    }
+    return {
+      status: response.status,
+      headers: flattenHeaders(response.headers),
+      body: response.body,
+    };
+  }
+
+  /**
+   * A request through `/api/v1/namespaces/NS/{services|pods}/NAME:PORT/proxy/PATH`. `status` is
+   * the API server's own error (a Status object); the function's own error responses pass through.
+   */
+  private async sendProxied(
+    plural: 'services' | 'pods',
+    kind: string,
+    namespace: string,
+    name: string,
+    port: number | string,
+    request: ProxyRequest,
+  ) {
     const method = request.method.toUpperCase();
     const verb = PROXY_VERBS[method] ?? 'get';
-    const description = this.describe(verb, 'services/proxy', 'Service', service, namespace);
+    const description = this.describe(verb, `${plural}/proxy`, kind, name, namespace);
     const below = request.path.startsWith('/') ? request.path : `/${request.path}`;
-    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(service)}:${encodeURIComponent(String(port))}/proxy${below}`;
+    const path = `/api/v1/namespaces/${encodeURIComponent(namespace)}/${plural}/${encodeURIComponent(name)}:${encodeURIComponent(String(port))}/proxy${below}`;
     const response = await this.send(
       {
         method,
@@ -391,31 +464,8 @@ class HttpClusterClient implements ConnectedClusterClient {
       },
       'any',
     );
-    if (response.status >= 400) {
-      // The function's own error responses pass through; the API server's own errors are Status objects.
-      const status = parseStatus(response.body);
-      if (status) {
-        // The proxy answers `services "x" not found` both for a missing Service and for one whose
-        // Endpoints object does not exist yet: only the Service itself tells them apart.
-        const serviceExists =
-          response.status === 404 &&
-          (await this.get('v1', 'Service', namespace, service)) !== undefined;
-        const message = serviceExists ? 'no endpoints available' : (status.message ?? '');
-        throw proxyError(
-          description,
-          this.clusterName,
-          port,
-          response.status,
-          message,
-          response.body,
-        );
-      }
-    }
-    return {
-      status: response.status,
-      headers: flattenHeaders(response.headers),
-      body: response.body,
-    };
+    const status = response.status >= 400 ? parseStatus(response.body) : undefined;
+    return { description, response, status };
   }
 
   async podLogs(namespace: string, pod: string, options: LogOptions): Promise<Readable> {

@@ -94,6 +94,13 @@ export interface ClusterClient {
     port: number | string,
     request: ProxyRequest,
   ): Promise<ProxyResponse>;
+  /** A request to one pod through /api/v1/namespaces/NS/pods/NAME:PORT/proxy/PATH. */
+  podProxy(
+    namespace: string,
+    pod: string,
+    port: number | string,
+    request: ProxyRequest,
+  ): Promise<ProxyResponse>;
   /** Pod logs through the pods/log API. */
   podLogs(namespace: string, pod: string, options: LogOptions): Promise<Readable>;
 }

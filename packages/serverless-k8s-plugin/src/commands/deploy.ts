@@ -71,6 +71,7 @@ async function waitAndReport(
   ctx: CommandContext,
   client: ClusterClient,
   functions: FunctionModel[],
+  rolloutFrom: { baseline?: KubeObject[]; applied: ApplyResult[] },
 ): Promise<void> {
   const { log, progress } = ctx.utils;
   if (!booleanOption(ctx.options, 'wait', true)) {
@@ -86,6 +87,7 @@ async function waitAndReport(
     statuses = await ctx.provider.waitReady(client, ctx.model, functions, {
       timeoutMs,
       progress: { update: (message) => waiting.update(message) },
+      ...rolloutFrom,
     });
   } finally {
     waiting.remove();
@@ -129,10 +131,16 @@ export async function rollout(
   const applying = progress.create({
     message: `Applying ${countOf(objects.length, 'object')} to ${client.clusterName}`,
   });
+  let results: ApplyResult[];
   let changed: ApplyResult[];
   let pruned: KubeObject[] = [];
+  // Read before apply: readiness of an update is judged against what was there before it.
+  const baseline =
+    provider.readBaseline && booleanOption(ctx.options, 'wait', true)
+      ? await provider.readBaseline(client, functions)
+      : undefined;
   try {
-    const results = await client.apply(objects, {
+    results = await client.apply(objects, {
       force: booleanOption(ctx.options, 'force', false),
     });
     changed = results.filter((result) => result.changed);
@@ -172,7 +180,7 @@ export async function rollout(
     }
     for (const object of pruned) log.notice(`  deleted ${objectRef(object, model.namespace)}`);
   }
-  await waitAndReport(ctx, client, functions);
+  await waitAndReport(ctx, client, functions, { baseline, applied: results });
 }
 
 /**

@@ -1,38 +1,95 @@
-// `serverless metrics [-f NAME]`: the runtime's counters read from its /metrics endpoint
-// through the API server's service proxy (calls, failures, total and average duration).
-import type { ClusterClient, ProxyResponse } from '../cluster/types.js';
+// `serverless metrics [-f NAME]`: the runtime's counters read from the /metrics endpoint of every
+// Ready pod of the function through the API server's pod proxy (the service proxy would reach one
+// pod per call), summed: calls, failures, total and average duration.
+import { isPodReady, type PodView } from '../cluster/pods.js';
+import type { ClusterClient } from '../cluster/types.js';
 import type { FunctionModel } from '../model/types.js';
 import { UserError } from '../util/errors.js';
 import type { Command, CommandContext } from './context.js';
 import { givenOptions, selectFunctions, stringOption } from './options.js';
-import { parsePrometheusText, summarizeMetrics, type FunctionMetrics } from './prometheus.js';
-import { metricsTable } from './report.js';
+import {
+  combineMetrics,
+  parsePrometheusText,
+  summarizeMetrics,
+  type FunctionMetrics,
+} from './prometheus.js';
+import { metricsTable, type MetricsRow } from './report.js';
 
-/** The function's metrics, or why they could not be read (shown in the table instead of numbers). */
-async function readMetrics(
-  ctx: CommandContext,
+interface PodPorts {
+  spec?: { containers?: { name: string; ports?: { containerPort: number }[] }[] };
+}
+
+/** The port the runtime listens on: the function container's first port, else the model's. */
+export function metricsPort(
+  pod: PodPorts,
+  container: string | undefined,
+  fallback: number,
+): number {
+  const containers = pod.spec?.containers ?? [];
+  const own =
+    containers.find((candidate) => candidate.name === container) ??
+    (containers.length === 1 ? containers[0] : undefined);
+  return own?.ports?.[0]?.containerPort ?? fallback;
+}
+
+/** One pod's counters, or why they could not be read. */
+async function readPod(
   client: ClusterClient,
   fn: FunctionModel,
+  pod: PodView & PodPorts,
+  container: string | undefined,
 ): Promise<FunctionMetrics | string> {
-  let response: ProxyResponse;
   try {
-    const target = await ctx.provider.proxyTarget(client, fn);
-    response = await client.proxy(target.namespace, target.service, target.port, {
+    const port = metricsPort(pod, container, fn.port);
+    const response = await client.podProxy(fn.namespace, pod.metadata.name, port, {
       method: 'GET',
       path: '/metrics',
       headers: { accept: 'text/plain' },
+      timeoutMs: 30_000,
     });
-  } catch (error) {
-    // One function not deployed or not reachable should not hide the others' numbers.
-    if (error instanceof UserError) return error.message;
-    throw error;
-  }
-  if (response.status !== 200) return `HTTP ${response.status} from /metrics`;
-  try {
+    if (response.status !== 200) return `HTTP ${response.status} from /metrics`;
     return summarizeMetrics(parsePrometheusText(response.body.toString('utf8')));
   } catch (error) {
-    return (error as Error).message;
+    // An unreadable pod (just stopping, unparsable output) is named; the others still count.
+    if (error instanceof Error) return error.message;
+    throw error;
   }
+}
+
+/** The function's row, and a note for each Ready pod that could not be read. */
+async function readFunction(
+  ctx: CommandContext,
+  client: ClusterClient,
+  fn: FunctionModel,
+): Promise<{ row: MetricsRow; notes: string[] }> {
+  let pods: (PodView & PodPorts)[];
+  try {
+    const listed = await client.list('v1', 'Pod', fn.namespace, ctx.provider.podSelector(fn));
+    pods = (listed as unknown as (PodView & PodPorts)[]).filter(
+      (pod) => !pod.metadata.deletionTimestamp && isPodReady(pod),
+    );
+  } catch (error) {
+    if (error instanceof UserError)
+      return { row: { name: fn.name, pods: 0, metrics: error.message }, notes: [] };
+    throw error;
+  }
+  if (pods.length === 0) {
+    const metrics = `no ready pods in namespace "${fn.namespace}": is the function deployed?`;
+    return { row: { name: fn.name, pods: 0, metrics }, notes: [] };
+  }
+  const container = ctx.provider.containerName(fn);
+  const results = await Promise.all(pods.map((pod) => readPod(client, fn, pod, container)));
+  const read = results.filter((result): result is FunctionMetrics => typeof result !== 'string');
+  const notes = results.flatMap((result, index) =>
+    typeof result === 'string'
+      ? [`${fn.name}: pod ${pods[index]?.metadata.name} not counted: ${result}`]
+      : [],
+  );
+  const metrics =
+    read.length > 0
+      ? combineMetrics(read)
+      : `/metrics of none of its ${pods.length} ready pods could be read`;
+  return { row: { name: fn.name, pods: read.length, metrics }, notes };
 }
 
 export const metricsCommand: Command = async (ctx) => {
@@ -44,8 +101,8 @@ export const metricsCommand: Command = async (ctx) => {
     );
   }
   const client = await ctx.cluster();
-  const rows: { name: string; metrics: FunctionMetrics | string }[] = [];
-  for (const fn of functions)
-    rows.push({ name: fn.name, metrics: await readMetrics(ctx, client, fn) });
-  ctx.utils.writeText(metricsTable(rows));
+  const results = [];
+  for (const fn of functions) results.push(await readFunction(ctx, client, fn));
+  ctx.utils.writeText(metricsTable(results.map((result) => result.row)));
+  for (const note of results.flatMap((result) => result.notes)) ctx.utils.log.warning(note);
 };

@@ -58,6 +58,8 @@ export interface FunctionMetrics {
   failures: number;
   /** Seconds spent in the handler, summed over calls. */
   totalDurationSeconds: number;
+  /** Calls the duration histogram counted (the divisor of the average). */
+  durationCount: number;
   /** Undefined before the first call. */
   averageDurationSeconds: number | undefined;
 }
@@ -76,6 +78,22 @@ export function summarizeMetrics(samples: Sample[]): FunctionMetrics {
     calls: sum(samples, 'function_calls_total'),
     failures: sum(samples, 'function_failures_total'),
     totalDurationSeconds,
+    durationCount,
+    averageDurationSeconds: durationCount > 0 ? totalDurationSeconds / durationCount : undefined,
+  };
+}
+
+/** Several pods' counters as one function's: sums, and the average over all their calls. */
+export function combineMetrics(parts: FunctionMetrics[]): FunctionMetrics {
+  const total = (pick: (metrics: FunctionMetrics) => number) =>
+    parts.reduce((sum, metrics) => sum + pick(metrics), 0);
+  const totalDurationSeconds = total((metrics) => metrics.totalDurationSeconds);
+  const durationCount = total((metrics) => metrics.durationCount);
+  return {
+    calls: total((metrics) => metrics.calls),
+    failures: total((metrics) => metrics.failures),
+    totalDurationSeconds,
+    durationCount,
     averageDurationSeconds: durationCount > 0 ? totalDurationSeconds / durationCount : undefined,
   };
 }

@@ -60,16 +60,22 @@ export function formatBytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
 }
 
-export function metricsTable(
-  rows: { name: string; metrics: FunctionMetrics | string }[],
-): string[] {
+/** One function's row: its counters summed over `pods` pods, or why none could be read. */
+export interface MetricsRow {
+  name: string;
+  pods: number;
+  metrics: FunctionMetrics | string;
+}
+
+export function metricsTable(rows: MetricsRow[]): string[] {
   return formatTable(
-    ['FUNCTION', 'CALLS', 'FAILURES', 'TOTAL DURATION', 'AVG DURATION'],
-    rows.map(({ name, metrics }) =>
+    ['FUNCTION', 'PODS', 'CALLS', 'FAILURES', 'TOTAL DURATION', 'AVG DURATION'],
+    rows.map(({ name, pods, metrics }) =>
       typeof metrics === 'string'
-        ? [name, '-', '-', '-', `- (${metrics})`]
+        ? [name, String(pods), '-', '-', '-', `- (${metrics})`]
         : [
             name,
+            String(pods),
             String(metrics.calls),
             String(metrics.failures),
             formatSeconds(metrics.totalDurationSeconds),

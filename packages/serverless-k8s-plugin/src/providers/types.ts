@@ -1,6 +1,6 @@
 // The seam between the platform-neutral core and a platform. Each provider (kubeless, knative)
 // implements this; commands only talk to this interface and to the cluster client.
-import type { KubeObject, ClusterClient } from '../cluster/types.js';
+import type { ApplyResult, ClusterClient, KubeObject } from '../cluster/types.js';
 import type { FunctionArtifact } from '../packaging/types.js';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
 
@@ -65,12 +65,25 @@ export interface ProviderAdapter {
     model: ServiceModel,
     only?: FunctionModel[],
   ): Promise<PreflightNotes | void>;
+  /**
+   * Optional: what the cluster held just before apply that readiness must be judged against
+   * (Kubeless: the Functions and their Deployments, so an update is not reported ready while the
+   * old Deployment still is). Deploy passes it to waitReady as `baseline`.
+   */
+  readBaseline?(client: ClusterClient, functions: FunctionModel[]): Promise<KubeObject[]>;
   /** Waits until each function is ready or fails; never throws for a failed function. */
   waitReady(
     client: ClusterClient,
     model: ServiceModel,
     functions: FunctionModel[],
-    options: { timeoutMs: number; progress: ProgressSink },
+    options: {
+      timeoutMs: number;
+      progress: ProgressSink;
+      /** readBaseline's objects, read before `applied`. */
+      baseline?: KubeObject[];
+      /** What this deploy's apply did. */
+      applied?: ApplyResult[];
+    },
   ): Promise<FunctionStatus[]>;
   describe(client: ClusterClient, model: ServiceModel, fn: FunctionModel): Promise<FunctionInfo>;
   proxyTarget(client: ClusterClient, fn: FunctionModel): Promise<ProxyTarget>;

@@ -54,7 +54,9 @@ export async function copyServiceDir(
     throw new Error(`${pluginDir}/dist/index.js is missing: build the plugin first (pnpm build)`);
   }
   const dir = await mkdtemp(path.join(tmpdir(), `sk8s-${path.basename(sourceDir)}-`));
-  const skipped = new Set(['node_modules', '.serverless'].map((entry) => path.join(sourceDir, entry)));
+  const skipped = new Set(
+    ['node_modules', '.serverless'].map((entry) => path.join(sourceDir, entry)),
+  );
   await cp(sourceDir, dir, { recursive: true, filter: (source) => !skipped.has(source) });
   await mkdir(path.join(dir, 'node_modules', '@serverless-k8s'), { recursive: true });
   await symlink(pluginDir, path.join(dir, 'node_modules', 'serverless-k8s'), 'dir');

@@ -124,8 +124,11 @@ export async function resolveEnv(
 export async function serveKubelessFunction(namespace: string, name: string): Promise<FunctionPod> {
   const fn = await waitForObject(kubelessFunctionPath(namespace, name));
   const { moduleFile, handler } = await kubelessCode(fn);
-  const deployment = (fn.spec as { deployment?: { spec?: { template?: { spec?: { containers?: { env?: EnvVar[] }[] } } } } })
-    .deployment;
+  const deployment = (
+    fn.spec as {
+      deployment?: { spec?: { template?: { spec?: { containers?: { env?: EnvVar[] }[] } } } };
+    }
+  ).deployment;
   return startFunctionPod({
     env: await resolveEnv(namespace, deployment?.spec?.template?.spec?.containers?.[0]?.env),
     namespace,
@@ -230,6 +233,26 @@ async function patchStatus(apiPath: string, status: Record<string, unknown>): Pr
   });
 }
 
+interface TrafficTarget {
+  revisionName?: string;
+  latestRevision?: boolean;
+  percent?: number;
+  tag?: string;
+}
+
+/** What the Route serves for spec.traffic (default: all to the latest): named revisions, tag URLs. */
+function routeTraffic(service: KubeObjectJson, latest: string, namespace: string): TrafficTarget[] {
+  const name = service.metadata?.name ?? '';
+  const spec = (service.spec as { traffic?: TrafficTarget[] }).traffic ?? [
+    { latestRevision: true, percent: 100 },
+  ];
+  return spec.map((target) => ({
+    ...target,
+    revisionName: target.latestRevision ? latest : target.revisionName,
+    ...(target.tag ? { url: `http://${target.tag}-${name}.${namespace}.example.com` } : {}),
+  }));
+}
+
 /** What the Knative controller writes when the revision is serving: Ready with a URL and traffic. */
 export async function markKnativeReady(
   namespace: string,
@@ -252,7 +275,7 @@ export async function markKnativeReady(
     address: { url: `http://${name}.${namespace}.svc.cluster.local` },
     latestCreatedRevisionName: revision,
     latestReadyRevisionName: revision,
-    traffic: [{ revisionName: revision, percent: 100, latestRevision: true }],
+    traffic: routeTraffic(service, revision, namespace),
     conditions: ['ConfigurationsReady', 'RoutesReady', 'Ready'].map((type) => ({
       type,
       status: 'True',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePrometheusText, summarizeMetrics } from '../../src/commands/prometheus.js';
+import { combineMetrics, parsePrometheusText, summarizeMetrics } from '../../src/commands/prometheus.js';
 
 // What the runtime serves after 3 GET calls (1 failed) and 1 POST call.
 const EXPOSITION = `# HELP function_calls_total Number of calls to user function
@@ -53,7 +53,26 @@ describe('Prometheus text', () => {
       calls: 0,
       failures: 0,
       totalDurationSeconds: 0,
+      durationCount: 0,
       averageDurationSeconds: undefined,
     });
+  });
+
+  it("combines pods' counters, averaging over all their calls (not over the pods' averages)", () => {
+    const busy = summarizeMetrics(parsePrometheusText(EXPOSITION));
+    const quiet = {
+      calls: 1,
+      failures: 0,
+      totalDurationSeconds: 2,
+      durationCount: 1,
+      averageDurationSeconds: 2,
+    };
+    const combined = combineMetrics([busy, quiet]);
+    expect(combined.calls).toBe(5);
+    expect(combined.failures).toBe(1);
+    expect(combined.durationCount).toBe(5);
+    expect(combined.totalDurationSeconds).toBeCloseTo(2.4);
+    expect(combined.averageDurationSeconds).toBeCloseTo(0.48);
+    expect(combineMetrics([]).averageDurationSeconds).toBeUndefined();
   });
 });

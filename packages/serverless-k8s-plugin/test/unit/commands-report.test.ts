@@ -80,19 +80,21 @@ describe('report formatting', () => {
       metricsTable([
         {
           name: 'hello',
+          pods: 2,
           metrics: {
             calls: 4,
             failures: 1,
             totalDurationSeconds: 0.4,
+            durationCount: 4,
             averageDurationSeconds: 0.1,
           },
         },
-        { name: 'idle', metrics: 'HTTP 503 from /metrics' },
+        { name: 'idle', pods: 0, metrics: 'no ready pods' },
       ]),
     ).toEqual([
-      'FUNCTION  CALLS  FAILURES  TOTAL DURATION  AVG DURATION',
-      'hello     4      1         400.0ms         100.0ms',
-      'idle      -      -         -               - (HTTP 503 from /metrics)',
+      'FUNCTION  PODS  CALLS  FAILURES  TOTAL DURATION  AVG DURATION',
+      'hello     2     4      1         400.0ms         100.0ms',
+      'idle      0     -      -         -               - (no ready pods)',
     ]);
   });
 

@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/cluster/types.js';
 import { kubelessFunction } from './kubeless-fixtures.js';
 import {
+  expectsRollout,
   functionPodSelector,
   functionSnapshot,
+  pendingRollouts,
   timeoutProblem,
   type NamespaceState,
 } from '../../src/providers/kubeless/status.js';
@@ -194,5 +196,135 @@ describe('functionSnapshot', () => {
     expect(timeoutProblem(fn, snapshot, 90_000)).toBe(
       'not ready after 90s (0/1 ready (ContainerCreating)); last seen:\npod hello-1: ContainerCreating',
     );
+  });
+});
+
+describe('readiness after an update', () => {
+  const kubelessFn = (spec: Record<string, unknown>, name = 'hello'): KubeObject => ({
+    apiVersion: 'kubeless.io/v1beta1',
+    kind: 'Function',
+    metadata: { name, namespace: 'fn' },
+    spec: {
+      handler: 'handler.hello',
+      timeout: '180',
+      function: 'UEsDB…v1',
+      checksum: 'sha256:1111',
+      'function-content-type': 'base64+zip',
+      deps: '',
+      deployment: { spec: { template: { spec: { containers: [{ env: [] }] } } } },
+      ...spec,
+    },
+  });
+  const oldDeployment = { ...deployment({ readyReplicas: 1, observedGeneration: 3 }), kind: 'Deployment' };
+  const withNamespace = (object: KubeObject): KubeObject => ({
+    ...object,
+    metadata: { ...object.metadata, namespace: 'fn' },
+  });
+
+  it('expects a rollout for changes the controller copies into the Deployment spec', () => {
+    const before = kubelessFn({});
+    expect(expectsRollout(before, kubelessFn({}))).toBe(false);
+    expect(expectsRollout(before, kubelessFn({ function: 'UEsDB…v2', checksum: 'sha256:2222' }))).toBe(true);
+    expect(expectsRollout(before, kubelessFn({ timeout: '30' }))).toBe(true);
+    expect(expectsRollout(before, kubelessFn({ handler: 'handler.other' }))).toBe(true);
+    expect(
+      expectsRollout(
+        before,
+        kubelessFn({
+          deployment: {
+            spec: { template: { spec: { containers: [{ env: [{ name: 'A', value: '1' }] }] } } },
+          },
+        }),
+      ),
+    ).toBe(true);
+    // Not copied into the Deployment spec: autoscaling only.
+    expect(
+      expectsRollout(before, kubelessFn({ horizontalPodAutoscaler: { spec: { maxReplicas: 3 } } })),
+    ).toBe(false);
+    // With its own image the code is not in the pod template: a code change alone rolls nothing.
+    const imageSpec = {
+      deployment: { spec: { template: { spec: { containers: [{ image: 'me/fn:1' }] } } } },
+    };
+    expect(
+      expectsRollout(
+        kubelessFn(imageSpec),
+        kubelessFn({ ...imageSpec, function: 'UEsDB…v2', checksum: 'sha256:2222' }),
+      ),
+    ).toBe(false);
+  });
+
+  it('waits for a rollout only for updated Functions that had a Deployment', () => {
+    const baseline = [kubelessFn({}), withNamespace(oldDeployment), kubelessFn({}, 'same')];
+    const updated = kubelessFn({ checksum: 'sha256:2222' });
+    expect(
+      pendingRollouts(baseline, [
+        { object: updated, changed: true, created: false },
+        { object: kubelessFn({}, 'same'), changed: false, created: false },
+        { object: kubelessFn({}, 'fresh'), changed: true, created: true },
+      ]),
+    ).toEqual(new Map([['fn/hello', 3]]));
+    // Updated, but no Deployment yet (no controller ran): nothing old to mistake for ready.
+    expect(
+      pendingRollouts([kubelessFn({})], [{ object: updated, changed: true, created: false }]),
+    ).toEqual(new Map());
+  });
+
+  it('is not ready while the old Deployment is unchanged, then only once the new rollout is done', () => {
+    const before = functionSnapshot(fn, state({ deployments: [oldDeployment] }), 3);
+    expect(before.status).toMatchObject({ ready: false, readyReplicas: 0 });
+    expect(before.summary).toBe(
+      'waiting for the Kubeless controller to roll out the update (Deployment generation still 3)',
+    );
+    expect(timeoutProblem(fn, before, 60_000)).toBe(
+      'not ready after 60s: waiting for the Kubeless controller to roll out the update (Deployment generation still 3) ' +
+        'for function "hello" in namespace "fn" (is the Kubeless controller running?)',
+    );
+    // Without the update to wait for, the same Deployment is ready (first and unchanged deploys).
+    expect(functionSnapshot(fn, state({ deployments: [oldDeployment] })).status.ready).toBe(true);
+
+    const patched = (status: Record<string, number>): KubeObject => ({
+      ...deployment(status),
+      metadata: { ...deployment(status).metadata, generation: 4 },
+    });
+    const replicaSets = [replicaSet('1', 'old'), replicaSet('2', 'new')];
+    const rolling = functionSnapshot(
+      fn,
+      state({
+        deployments: [
+          patched({ observedGeneration: 4, replicas: 2, updatedReplicas: 1, readyReplicas: 1 }),
+        ],
+        replicaSets,
+        pods: [pod('hello-old', { hash: 'old', ready: true }), pod('hello-new', { hash: 'new' })],
+      }),
+      3,
+    );
+    expect(rolling.status.ready).toBe(false);
+    const oldStillServing = functionSnapshot(
+      fn,
+      state({
+        deployments: [
+          patched({ observedGeneration: 4, replicas: 1, updatedReplicas: 1, readyReplicas: 1 }),
+        ],
+        replicaSets,
+        pods: [
+          pod('hello-old', { hash: 'old', ready: true }),
+          pod('hello-new', { hash: 'new', ready: true }),
+        ],
+      }),
+      3,
+    );
+    expect(oldStillServing.status.ready).toBe(false);
+    const done = functionSnapshot(
+      fn,
+      state({
+        deployments: [
+          patched({ observedGeneration: 4, replicas: 1, updatedReplicas: 1, readyReplicas: 1 }),
+        ],
+        replicaSets,
+        pods: [pod('hello-new', { hash: 'new', ready: true })],
+      }),
+      3,
+    );
+    expect(done.status).toMatchObject({ ready: true, readyReplicas: 1, desiredReplicas: 1 });
   });
 });

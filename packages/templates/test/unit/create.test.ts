@@ -15,6 +15,25 @@ const modules = path.join(packageDir, 'node_modules');
 const serverlessCli = path.join(modules, 'serverless', 'bin', 'serverless.js');
 const SLS_ENV = { ...process.env, SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off' };
 
+/** Per template: the function to call, the CLI arguments, the body it answers. */
+const INVOKE_LOCAL: Record<string, { fn: string; args: string[]; reply: unknown }> = {
+  'kubeless-typescript': {
+    fn: 'hello',
+    args: ['-d', '{"name":"Ada"}'],
+    reply: { message: 'Hello, Ada!' },
+  },
+  'knative-typescript': {
+    fn: 'hello',
+    args: ['--http-path', '/?name=Grace'],
+    reply: { message: 'Hello, Grace!' },
+  },
+  'knative-cloudevents-typescript': {
+    fn: 'order-created',
+    args: ['-d', '{"id":"o-1","total":5}', '--cloudevent', '--type', 'com.example.order.created'],
+    reply: { orderId: 'o-1' },
+  },
+};
+
 let workDir: string;
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'sk8s-templates-'));
@@ -189,5 +208,16 @@ describe.each(Object.keys(TEMPLATES))('a fresh %s project', (template) => {
           ? ['ConfigMap', 'Service']
           : ['Broker', 'ConfigMap', 'Service', 'Trigger'],
     );
+  }, 120_000);
+
+  it('answers `serverless invoke local` from its bundle', async () => {
+    // A `"type": "module"` project: the CommonJS bundle must still load from .serverless/.
+    const { fn, args, reply } = INVOKE_LOCAL[template]!;
+    const { stdout } = await run(
+      process.execPath,
+      [serverlessCli, 'invoke', 'local', '-f', fn, ...args],
+      { cwd: project, env: SLS_ENV },
+    );
+    expect(JSON.parse(stdout)).toEqual(reply);
   }, 120_000);
 });

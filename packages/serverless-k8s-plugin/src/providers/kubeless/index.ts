@@ -13,7 +13,12 @@ import type {
 } from '../types.js';
 import { KUBELESS_API_VERSION as API, KUBELESS_PORT_NAME, renderKubeless } from './manifests.js';
 import { closestRuntime, parseRuntimeIds } from './runtimes.js';
-import { functionPodSelector, kubelessStatus, waitKubelessReady } from './status.js';
+import {
+  functionPodSelector,
+  kubelessStatus,
+  readKubelessBaseline,
+  waitKubelessReady,
+} from './status.js';
 
 /** Trigger kinds, the CRD that serves each, and which events need it. */
 const TRIGGERS = [
@@ -259,6 +264,7 @@ export function createKubelessProvider(options: KubelessProviderOptions = {}): P
     name: 'kubeless',
     render: renderKubeless,
     preflight: (client, model, only) => preflight(client, model, only, configNamespace),
+    readBaseline: readKubelessBaseline,
     waitReady: (client, _model, functions, waitOptions) =>
       waitKubelessReady(client, functions, waitOptions),
     describe: (client, _model, fn) => describe(client, fn),

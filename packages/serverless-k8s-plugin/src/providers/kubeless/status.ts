@@ -3,10 +3,15 @@
 // that Deployment has its replicas ready, or — where nothing runs the controller (the local test
 // cluster, where tests write the pods) — when all its pods are Ready. Pods of an older ReplicaSet
 // are ignored so a crash of the previous version does not fail a fixed deploy.
+// A Function has no status, so after an update the old Deployment still looks ready until the
+// controller patches it: for a Function whose update the controller rolls out, readiness waits for
+// the Deployment's generation to move past the one read before apply and for that rollout to finish.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ClusterClient, KubeObject } from '../../cluster/types.js';
+import { stableJson } from '../../cluster/client.js';
+import type { ApplyResult, ClusterClient, KubeObject } from '../../cluster/types.js';
 import {
   formatPodStates,
+  isPodReady,
   podState,
   explainPod,
   type PodDiagnosis,
@@ -14,6 +19,7 @@ import {
 } from '../../cluster/pods.js';
 import type { FunctionModel } from '../../model/types.js';
 import type { FunctionStatus, ProgressSink } from '../types.js';
+import { KUBELESS_API_VERSION as FUNCTION_API } from './manifests.js';
 
 /** Everything Kubeless creates for functions carries this label. */
 export const KUBELESS_SELECTOR = 'created-by=kubeless';
@@ -52,6 +58,8 @@ export interface FunctionSnapshot {
   fatal?: PodDiagnosis;
   /** True when neither a Deployment nor a pod exists yet. */
   empty: boolean;
+  /** True while the controller has not yet patched the Deployment for this deploy's update. */
+  awaitingController: boolean;
   /** One line for progress: `1/2 ready (ContainerCreating)`. */
   summary: string;
 }
@@ -64,7 +72,95 @@ interface DeploymentView {
     annotations?: Record<string, string>;
   };
   spec?: { replicas?: number };
-  status?: { observedGeneration?: number; readyReplicas?: number };
+  status?: {
+    observedGeneration?: number;
+    readyReplicas?: number;
+    replicas?: number;
+    updatedReplicas?: number;
+  };
+}
+
+/** What the controller copies from a Function into its Deployment. */
+interface FunctionSpecView {
+  handler?: string;
+  timeout?: string;
+  function?: string;
+  checksum?: string;
+  'function-content-type'?: string;
+  deps?: string;
+  deployment?: {
+    spec?: { template?: { spec?: { containers?: { image?: string }[] } } };
+  };
+}
+
+/**
+ * True when the controller turns this Function change into a new Deployment spec (the Kubeless
+ * controller's EnsureFuncDeployment): handler and timeout become env, the deployment template is
+ * copied, and — unless the function brings its own image — the code's checksum is in the init
+ * container that unpacks it. Other changes (labels, HPA, service ports) leave the Deployment spec
+ * alone, so waiting for a rollout there would only time out.
+ */
+export function expectsRollout(before: KubeObject, after: KubeObject): boolean {
+  const old = (before.spec ?? {}) as FunctionSpecView;
+  const updated = (after.spec ?? {}) as FunctionSpecView;
+  const differs = (pick: (spec: FunctionSpecView) => unknown) =>
+    stableJson(pick(old) ?? null) !== stableJson(pick(updated) ?? null);
+  if (differs((spec) => spec.handler) || differs((spec) => spec.timeout)) return true;
+  if (differs((spec) => spec.deployment?.spec)) return true;
+  if (updated.deployment?.spec?.template?.spec?.containers?.[0]?.image) return false;
+  return (['function', 'checksum', 'function-content-type', 'deps'] as const).some((key) =>
+    differs((spec) => spec[key]),
+  );
+}
+
+const objectId = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
+
+/** The functions' Functions and Deployments as they are before apply (two lists per namespace). */
+export async function readKubelessBaseline(
+  client: ClusterClient,
+  functions: FunctionModel[],
+): Promise<KubeObject[]> {
+  const wanted = new Set(functions.map((fn) => objectId(fn.namespace, fn.name)));
+  const namespaces = [...new Set(functions.map((fn) => fn.namespace))];
+  const lists = await Promise.all(
+    namespaces.flatMap((namespace) => [
+      client.list(FUNCTION_API, 'Function', namespace, KUBELESS_SELECTOR),
+      client.list('apps/v1', 'Deployment', namespace, KUBELESS_SELECTOR),
+    ]),
+  );
+  return lists
+    .flat()
+    .filter((object) => wanted.has(objectId(object.metadata.namespace, object.metadata.name)));
+}
+
+/**
+ * Functions whose apply changed them in a way the controller rolls out, with the generation their
+ * Deployment had before apply. A created Function, or one without a Deployment yet, has no old
+ * Deployment to be mistaken for ready.
+ */
+export function pendingRollouts(
+  baseline: KubeObject[],
+  applied: ApplyResult[],
+): Map<string, number> {
+  const find = (kind: string, object: KubeObject) =>
+    baseline.find(
+      (candidate) =>
+        candidate.kind === kind &&
+        candidate.metadata.name === object.metadata.name &&
+        candidate.metadata.namespace === object.metadata.namespace,
+    );
+  const pending = new Map<string, number>();
+  for (const { object, changed, created } of applied) {
+    if (object.kind !== 'Function' || !changed || created) continue;
+    const deployment = find('Deployment', object);
+    const before = find('Function', object);
+    if (!deployment || (before && !expectsRollout(before, object))) continue;
+    pending.set(
+      objectId(object.metadata.namespace, object.metadata.name),
+      (deployment.metadata.generation as number | undefined) ?? 0,
+    );
+  }
+  return pending;
 }
 
 interface ReplicaSetView {
@@ -92,36 +188,73 @@ function currentPods(
   return hash ? pods.filter((pod) => pod.metadata.labels?.['pod-template-hash'] === hash) : pods;
 }
 
-/** Pure: the function's readiness from what one poll read. */
-export function functionSnapshot(fn: FunctionModel, state: NamespaceState): FunctionSnapshot {
+/** The update's rollout is done: new spec observed, every replica updated and ready, no old pod serving. */
+function rolledOut(
+  deployment: DeploymentView,
+  desired: number,
+  oldPodsReady: number,
+): boolean {
+  const status = deployment.status ?? {};
+  return (
+    (status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) &&
+    (status.updatedReplicas ?? 0) === desired &&
+    (status.replicas ?? 0) === desired &&
+    (status.readyReplicas ?? 0) >= desired &&
+    oldPodsReady === 0
+  );
+}
+
+/**
+ * Pure: the function's readiness from what one poll read. `rolloutFrom`: the generation its
+ * Deployment had before an update the controller must roll out (see pendingRollouts).
+ */
+export function functionSnapshot(
+  fn: FunctionModel,
+  state: NamespaceState,
+  rolloutFrom?: number,
+): FunctionSnapshot {
   const deployment = (state.deployments as unknown as DeploymentView[]).find(
     (d) => d.metadata.name === fn.name,
   );
   const ownPods = (state.pods as unknown as PodView[]).filter(
-    (pod) => pod.metadata.labels?.function === fn.name,
+    (pod) => pod.metadata.labels?.function === fn.name && !pod.metadata.deletionTimestamp,
   );
-  const pods = currentPods(deployment, state, ownPods)
-    .filter((pod) => !pod.metadata.deletionTimestamp)
-    .map((pod) => podState(pod, fn.name));
+  const current = currentPods(deployment, state, ownPods);
+  const pods = current.map((pod) => podState(pod, fn.name));
   const podsReady = pods.filter((pod) => pod.ready).length;
   const desired = deployment
     ? (deployment.spec?.replicas ?? 1)
     : (fn.replicas ?? fn.autoscaling?.minReplicas ?? 1);
+  // Until the controller patches the Deployment, everything in it describes the old version.
+  const awaitingController =
+    rolloutFrom !== undefined && (deployment?.metadata.generation ?? 0) <= rolloutFrom;
   const observed =
     !deployment?.status?.observedGeneration ||
     deployment.metadata.generation === undefined ||
     deployment.status.observedGeneration >= deployment.metadata.generation;
-  const deploymentReady =
-    !!deployment && observed && (deployment.status?.readyReplicas ?? 0) >= desired;
-  const allPodsReady = pods.length > 0 && podsReady === pods.length && podsReady >= desired;
-  const readyReplicas = Math.max(deployment?.status?.readyReplicas ?? 0, podsReady);
-  const ready = deploymentReady || allPodsReady;
-  const fatal = ready ? undefined : pods.find((pod) => pod.fatal);
+  let ready: boolean;
+  if (awaitingController) ready = false;
+  else if (rolloutFrom !== undefined && deployment) {
+    const oldPodsReady = ownPods.filter((pod) => !current.includes(pod) && isPodReady(pod)).length;
+    ready = rolledOut(deployment, desired, oldPodsReady);
+  } else {
+    const deploymentReady =
+      !!deployment && observed && (deployment.status?.readyReplicas ?? 0) >= desired;
+    const allPodsReady = pods.length > 0 && podsReady === pods.length && podsReady >= desired;
+    ready = deploymentReady || allPodsReady;
+  }
+  const readyReplicas = awaitingController
+    ? 0
+    : Math.max(deployment?.status?.readyReplicas ?? 0, podsReady);
+  // A crash of the version being replaced is not this deploy's failure.
+  const fatal = ready || awaitingController ? undefined : pods.find((pod) => pod.fatal);
   const empty = !deployment && pods.length === 0;
   const waitingStates = [...new Set(pods.filter((pod) => !pod.ready).map((pod) => pod.state))];
-  const summary = empty
-    ? 'waiting for the Kubeless controller to create the Deployment'
-    : `${readyReplicas}/${desired} ready${waitingStates.length > 0 ? ` (${waitingStates.join(', ')})` : ''}`;
+  const summary = awaitingController
+    ? `waiting for the Kubeless controller to roll out the update (Deployment generation still ${deployment?.metadata.generation ?? 'absent'})`
+    : empty
+      ? 'waiting for the Kubeless controller to create the Deployment'
+      : `${readyReplicas}/${desired} ready${waitingStates.length > 0 ? ` (${waitingStates.join(', ')})` : ''}`;
   const status: FunctionStatus = {
     name: fn.name,
     namespace: fn.namespace,
@@ -130,7 +263,7 @@ export function functionSnapshot(fn: FunctionModel, state: NamespaceState): Func
     desiredReplicas: desired,
     ...(fatal?.problem ? { problem: `pod ${fatal.pod}: ${fatal.problem}` } : {}),
   };
-  return { status, pods, ...(fatal ? { fatal } : {}), empty, summary };
+  return { status, pods, ...(fatal ? { fatal } : {}), empty, awaitingController, summary };
 }
 
 /** The problem of a function still not ready at the deadline: what was last seen. */
@@ -140,6 +273,9 @@ export function timeoutProblem(
   timeoutMs: number,
 ): string {
   const after = `not ready after ${Math.round(timeoutMs / 1000)}s`;
+  if (snapshot.awaitingController) {
+    return `${after}: ${snapshot.summary} for function "${fn.name}" in namespace "${fn.namespace}" (is the Kubeless controller running?)`;
+  }
   if (snapshot.empty) {
     return `${after}: no Deployment or pods for function "${fn.name}" appeared in namespace "${fn.namespace}" (is the Kubeless controller running?)`;
   }
@@ -164,9 +300,16 @@ async function explainFailure(
 export async function waitKubelessReady(
   client: ClusterClient,
   functions: FunctionModel[],
-  options: { timeoutMs: number; progress: ProgressSink; pollMs?: number },
+  options: {
+    timeoutMs: number;
+    progress: ProgressSink;
+    pollMs?: number;
+    baseline?: KubeObject[];
+    applied?: ApplyResult[];
+  },
 ): Promise<FunctionStatus[]> {
   const deadline = Date.now() + options.timeoutMs;
+  const rollouts = pendingRollouts(options.baseline ?? [], options.applied ?? []);
   const results = new Map<FunctionModel, FunctionStatus>();
   const lastSummary = new Map<FunctionModel, string>();
   let pending = functions;
@@ -180,7 +323,11 @@ export async function waitKubelessReady(
     const timedOut = Date.now() >= deadline;
     const stillPending: FunctionModel[] = [];
     for (const fn of pending) {
-      const snapshot = functionSnapshot(fn, states.get(fn.namespace) as NamespaceState);
+      const snapshot = functionSnapshot(
+        fn,
+        states.get(fn.namespace) as NamespaceState,
+        rollouts.get(objectId(fn.namespace, fn.name)),
+      );
       if (snapshot.status.ready) {
         results.set(fn, snapshot.status);
         options.progress.update(`${fn.name}: ready (${snapshot.summary})`);

@@ -1,10 +1,9 @@
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { orderCreated } from '../src/handler.js';
 
-// invokeHandler runs the same request → event → response mapping as the deployed function
-// (it takes the untyped Handler, hence the cast).
-const handler = orderCreated as Handler;
+// invokeHandler runs the same request → event → response mapping as the deployed function.
+const handler = orderCreated;
 
 const orderEvent = (data: unknown) => ({
   method: 'POST',

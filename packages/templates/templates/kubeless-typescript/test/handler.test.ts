@@ -1,10 +1,9 @@
-import { invokeHandler, type Handler } from '@serverless-k8s/runtime';
+import { invokeHandler } from '@serverless-k8s/runtime';
 import { describe, expect, it } from 'vitest';
 import { hello } from '../src/handler.js';
 
-// invokeHandler runs the same request → event → response mapping as the deployed function
-// (it takes the untyped Handler, hence the cast).
-const handler = hello as Handler;
+// invokeHandler runs the same request → event → response mapping as the deployed function.
+const handler = hello;
 
 describe('hello', () => {
   it('greets the name from a JSON body', async () => {
