@@ -111,10 +111,12 @@ describe.skipIf(!support.ok)('Kubeless end to end with the serverless CLI', () =
         .map((line) => line.split(/\s{2,}/))
         .map(([name, ...cells]) => [name, cells]),
     );
-    expect(result.stdout).toMatch(/^FUNCTION\s+CALLS\s+FAILURES\s+TOTAL DURATION\s+AVG DURATION/);
-    expect(rows.hello?.slice(0, 2)).toEqual(['1', '0']);
-    expect(rows.greet?.slice(0, 2)).toEqual(['1', '1']);
-    expect(rows.hello?.[3]).toMatch(/^\d+(\.\d+)?(ms|s)$/);
+    expect(result.stdout).toMatch(
+      /^FUNCTION\s+PODS\s+CALLS\s+FAILURES\s+TOTAL DURATION\s+AVG DURATION/,
+    );
+    expect(rows.hello?.slice(0, 3)).toEqual(['1', '1', '0']);
+    expect(rows.greet?.slice(0, 3)).toEqual(['1', '1', '1']);
+    expect(rows.hello?.[4]).toMatch(/^\d+(\.\d+)?(ms|s)$/);
   });
 
   it('describes the deployed service', async () => {
