@@ -38,6 +38,14 @@ const PROXY_VERBS: Record<string, string> = {
   DELETE: 'delete',
 };
 const POLL_MS = 250;
+/** A list of objects' metadata only (meta.k8s.io PartialObjectMetadataList), JSON as fallback. */
+const METADATA_LIST =
+  'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
+
+/** `/apis/g/v/namespaces/ns/plural` of `/apis/g/v/namespaces/ns/plural/name`. */
+function collectionOf(objectPath: string): string {
+  return objectPath.slice(0, objectPath.lastIndexOf('/'));
+}
 
 export interface ConnectedClusterClient extends ClusterClient {
   /** Requests sent so far (for the deploy benchmark). */
@@ -191,34 +199,97 @@ class HttpClusterClient implements ConnectedClusterClient {
     const results = new Array<ApplyResult>(objects.length);
     const ranks = [...new Set(objects.map(applyRank))].sort((a, b) => a - b);
     for (const rank of ranks) {
-      const indexes = objects
-        .map((object, index) => ({ object, index }))
-        .filter(({ object }) => applyRank(object) === rank);
-      await mapLimited(indexes, APPLY_CONCURRENCY, async ({ object, index }) => {
-        results[index] = await this.applyOne(object, options);
+      const entries = await Promise.all(
+        objects
+          .map((object, index) => ({ object, index }))
+          .filter(({ object }) => applyRank(object) === rank)
+          .map(async ({ object, index }) => ({
+            object,
+            index,
+            target: await this.locate(
+              'patch',
+              object.apiVersion,
+              object.kind,
+              object.metadata.namespace,
+              object.metadata.name,
+              true,
+            ),
+          })),
+      );
+      // A dry run compares whole objects, so it reads each one; a real apply only needs versions.
+      const versions = options.dryRun
+        ? new Map<string, Map<string, string>>()
+        : await this.listVersions(entries.map(({ target }) => target));
+      await mapLimited(entries, APPLY_CONCURRENCY, async ({ object, index, target }) => {
+        results[index] = await this.applyOne(object, target, options, versions);
       });
       // Objects of a new CRD can only be applied once the CRD is served.
-      const crds = indexes.filter(({ object }) => object.kind === 'CustomResourceDefinition');
+      const crds = entries.filter(({ object }) => object.kind === 'CustomResourceDefinition');
       if (crds.length > 0 && !options.dryRun)
         await Promise.all(crds.map(({ object }) => this.waitEstablished(object)));
     }
     return results;
   }
 
+  /**
+   * resourceVersion by name for every collection that several objects are applied to: one
+   * metadata-only list (no specs, no code) instead of a GET per object. A collection the user may
+   * not list is left out (its objects are read one by one).
+   */
+  private async listVersions(
+    targets: { path: string; description: RequestDescription }[],
+  ): Promise<Map<string, Map<string, string>>> {
+    const byCollection = new Map<string, RequestDescription[]>();
+    for (const { path, description } of targets) {
+      const collection = collectionOf(path);
+      byCollection.set(collection, [...(byCollection.get(collection) ?? []), description]);
+    }
+    const versions = new Map<string, Map<string, string>>();
+    for (const [collection, descriptions] of byCollection) {
+      if (descriptions.length < 2) continue;
+      const { name: _name, ...description } = descriptions[0] as RequestDescription;
+      const names = new Map<string, string>();
+      let continueToken: string | undefined;
+      let denied = false;
+      do {
+        const response = await this.send(
+          {
+            method: 'GET',
+            path: collection,
+            query: { limit: 500, continue: continueToken },
+            headers: { Accept: METADATA_LIST },
+            description: { ...description, verb: 'list' },
+          },
+          [403],
+        );
+        if (response.status === 403) {
+          denied = true;
+          break;
+        }
+        // An empty PartialObjectMetadataList comes with `items: null`.
+        const page = JSON.parse(response.body.toString()) as {
+          items: { metadata: { name: string; resourceVersion?: string } }[] | null;
+          metadata?: { continue?: string };
+        };
+        for (const item of page.items ?? [])
+          names.set(item.metadata.name, item.metadata.resourceVersion ?? '');
+        continueToken = page.metadata?.continue || undefined;
+      } while (continueToken);
+      if (!denied) versions.set(collection, names);
+    }
+    return versions;
+  }
+
   private async applyOne(
     object: KubeObject,
+    { path, description }: { path: string; description: RequestDescription },
     options: { dryRun?: boolean; force?: boolean },
+    versions: Map<string, Map<string, string>>,
   ): Promise<ApplyResult> {
-    const { path, description } = await this.locate(
-      'patch',
-      object.apiVersion,
-      object.kind,
-      object.metadata.namespace,
-      object.metadata.name,
-      true,
-    );
     const namespace = description.namespace;
-    const before = await this.getAt(path, { ...description, verb: 'get' });
+    const listed = versions.get(collectionOf(path));
+    const before = listed ? undefined : await this.getAt(path, { ...description, verb: 'get' });
+    const existed = listed ? listed.has(object.metadata.name) : before !== undefined;
     const body = namespace ? { ...object, metadata: { ...object.metadata, namespace } } : object;
     const response = await this.send({
       method: 'PATCH',
@@ -231,15 +302,16 @@ class HttpClusterClient implements ConnectedClusterClient {
       // JSON is YAML: the apply-patch content type takes either.
       body: JSON.stringify(body),
       contentType: 'application/apply-patch+yaml',
-      description: { ...description, verb: before ? 'patch' : 'create' },
+      description: { ...description, verb: existed ? 'patch' : 'create' },
     });
     const after = JSON.parse(response.body.toString()) as KubeObject;
-    const changed = !before
+    const changed = !existed
       ? true
-      : options.dryRun
+      : before && options.dryRun
         ? comparable(before) !== comparable(after)
-        : before.metadata.resourceVersion !== after.metadata.resourceVersion;
-    return { object: after, changed, created: !before };
+        : (listed?.get(object.metadata.name) ?? before?.metadata.resourceVersion) !==
+          after.metadata.resourceVersion;
+    return { object: after, changed, created: !existed };
   }
 
   private async waitEstablished(crd: KubeObject): Promise<void> {
@@ -349,7 +421,10 @@ class HttpClusterClient implements ConnectedClusterClient {
   async ensureNamespace(name: string): Promise<boolean> {
     const description = this.describe('get', 'namespaces', 'Namespace', name, undefined);
     const path = `/api/v1/namespaces/${encodeURIComponent(name)}`;
-    if (await this.getAt(path, description)) return false;
+    const existing = await this.send({ method: 'GET', path, description }, [403, 404]);
+    // A deployer without the namespaces ClusterRole (docs/rbac.md §2) works in namespaces an admin
+    // made: go on, and a missing one fails the apply with the server's NotFound.
+    if (existing.status !== 404) return false;
     const response = await this.send(
       {
         method: 'POST',

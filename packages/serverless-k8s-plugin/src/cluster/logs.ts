@@ -86,7 +86,8 @@ export async function streamLogs(
             ? error
             : new UserError(`Reading the logs of pod ${pod} failed: ${String(error)}`);
         failures.push(failure);
-        options.warn?.(failure.message);
+        // Without follow the outcome is known at the end: warned there, or thrown, not both.
+        if (options.follow) options.warn?.(failure.message);
       } finally {
         streams.delete(pod);
       }
@@ -121,6 +122,7 @@ export async function streamLogs(
   await Promise.all(running);
   // Without follow, nothing readable at all is an error; a partial answer has been warned about.
   if (!options.follow && failures.length > 0 && failures.length === seen.size) throw failures[0];
+  if (!options.follow) for (const failure of failures) options.warn?.(failure.message);
   return { pods: [...seen], lines };
 }
 

@@ -15,6 +15,11 @@ import { countOf, objectRef, statusLine } from './report.js';
 
 const DEFAULT_WAIT_MS = 300_000;
 
+/** The readiness deadline of --wait-timeout; commands call it first so a typo fails before anything is applied. */
+export function waitTimeoutMs(ctx: CommandContext): number {
+  return parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_WAIT_MS);
+}
+
 /** `deploy --package DIR` applies a YAML written earlier by `package` instead of packaging again. */
 async function readPackagedObjects(ctx: CommandContext, directory: string): Promise<KubeObject[]> {
   const file = path.resolve(
@@ -78,7 +83,7 @@ async function waitAndReport(
     log.notice('Not waiting for readiness (--no-wait). Check with "serverless info".');
     return;
   }
-  const timeoutMs = parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_WAIT_MS);
+  const timeoutMs = waitTimeoutMs(ctx);
   const waiting = progress.create({
     message: `Waiting for ${countOf(functions.length, 'function')} to be ready`,
   });
@@ -192,6 +197,7 @@ export function connectEarly(ctx: CommandContext): void {
 }
 
 export const deployCommand: Command = async (ctx) => {
+  waitTimeoutMs(ctx);
   connectEarly(ctx);
   const packageDir = stringOption(ctx.options, 'package');
   const objects =

@@ -45,8 +45,19 @@ export function resolveHandler(raw: string, servicePath: string, runtime: string
     .map((ext) => base + ext)
     .find((candidate) => isFile(join(servicePath, candidate)));
   if (!file) {
+    const wanted =
+      extensions.length === 1 ? `${base}${extensions[0]}` : `${base}{${extensions.join(',')}}`;
+    // A TypeScript handler next to a foreign runtime: the runtime, not the file, is the mistake.
+    const nodeFile = foreign
+      ? NODE_EXTENSIONS.map((ext) => base + ext).find((candidate) =>
+          isFile(join(servicePath, candidate)),
+        )
+      : undefined;
+    const hint = nodeFile
+      ? ` (runtime ${runtime} runs ${base}${foreign?.extension}; ${nodeFile} needs a nodejs runtime)`
+      : '';
     return {
-      problem: `no file ${base}{${extensions.join(',')}} in ${servicePath}; create it or fix the path (relative to serverless.yml)`,
+      problem: `no file ${wanted} in ${servicePath}${hint}; create it or fix the path (relative to serverless.yml)`,
     };
   }
   const source = readFileSync(join(servicePath, file), 'utf8');

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, testCluster } from '../../../../test/harness/cluster.js';
 import { useTestNamespace } from '../../../../test/harness/namespaces.js';
 import { connect, type ConnectedClusterClient } from '../../src/cluster/client.js';
-import type { KubeObject } from '../../src/cluster/types.js';
+import type { ApplyResult, KubeObject } from '../../src/cluster/types.js';
 import { UserError } from '../../src/util/errors.js';
 
 const testNamespace = useTestNamespace('cluster-client');
@@ -128,6 +128,61 @@ describe('apply', () => {
 
     const third = await client.apply([configMap({ greeting: 'hello' }), fn('nodejs14'), trigger()]);
     expect(third.map((r) => r.changed)).toEqual([true, false, false]);
+  });
+
+  it('reads what exists with one metadata list per collection, keeping changed and created exact', async () => {
+    const settings = (name: string, value: string): KubeObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace, labels: { 'serverless-k8s.io/service': 'listed' } },
+      data: { value },
+    });
+    // Exists already, made by someone else without our labels: applying it is no creation.
+    await adminApi().expect('POST', `/api/v1/namespaces/${namespace}/configmaps`, {
+      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'listed-b' }, data: {} },
+    });
+    const names = ['listed-a', 'listed-b', 'listed-c'];
+    await client.hasKind('v1', 'ConfigMap'); // discovery out of the count
+    const requests = async (work: () => Promise<ApplyResult[]>) => {
+      const start = client.requestCount;
+      const results = await work();
+      return { results, requests: client.requestCount - start };
+    };
+
+    const first = await requests(() => client.apply(names.map((n) => settings(n, '1'))));
+    expect(first.results.map((r) => [r.created, r.changed])).toEqual([
+      [true, true],
+      [false, true],
+      [true, true],
+    ]);
+    expect(first.requests).toBe(1 + names.length); // one list, one apply each
+
+    const again = await requests(() => client.apply(names.map((n) => settings(n, '1'))));
+    expect(again.results.map((r) => [r.created, r.changed])).toEqual([
+      [false, false],
+      [false, false],
+      [false, false],
+    ]);
+    expect(again.requests).toBe(1 + names.length);
+
+    const oneChanged = await client.apply([
+      settings('listed-a', '1'),
+      settings('listed-b', '2'),
+      settings('listed-c', '1'),
+    ]);
+    expect(oneChanged.map((r) => r.changed)).toEqual([false, true, false]);
+
+    // A dry run compares content: still exact, and nothing is stored.
+    const dry = await client.apply(
+      [settings('listed-a', '1'), settings('listed-b', '3'), settings('listed-d', '1')],
+      { dryRun: true },
+    );
+    expect(dry.map((r) => [r.created, r.changed])).toEqual([
+      [false, false],
+      [false, true],
+      [true, true],
+    ]);
+    expect(await client.get('v1', 'ConfigMap', namespace, 'listed-d')).toBeUndefined();
   });
 
   it('dry-runs without storing, still telling what would change', async () => {

@@ -68,6 +68,19 @@ function deploymentSpec(checksum: string) {
   };
 }
 
+/** The kubelet's part: the ReplicaSet's pod `<name>-<hash>-a`, Ready or still starting. */
+async function replicaPod(hash: string, ready: boolean): Promise<void> {
+  await writePod(
+    namespace,
+    `${NAME}-${hash}-a`,
+    { ...labels, 'pod-template-hash': hash },
+    {
+      ready,
+      containerName: NAME,
+    },
+  );
+}
+
 async function setDeploymentStatus(status: Record<string, number>): Promise<void> {
   await adminApi().expect('PATCH', `${apps()}/deployments/${NAME}/status`, {
     contentType: 'application/merge-patch+json',
@@ -123,11 +136,13 @@ describe('kubeless readiness after an update', () => {
       },
     });
     await createReplicaSet('1', 'old1', created.metadata?.uid ?? '');
-    await writePod(namespace, `${NAME}-old1-a`, { ...labels, 'pod-template-hash': 'old1' }, {
-      ready: true,
-      containerName: NAME,
+    await replicaPod('old1', true);
+    await setDeploymentStatus({
+      observedGeneration: 1,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 1,
     });
-    await setDeploymentStatus({ observedGeneration: 1, replicas: 1, updatedReplicas: 1, readyReplicas: 1 });
 
     const first = deployVersion('1');
     await first.done;
@@ -168,18 +183,25 @@ describe('kubeless readiness after an update', () => {
     });
     expect(patched.metadata?.generation).toBe(2);
     await createReplicaSet('2', 'new2', patched.metadata?.uid ?? '');
-    await writePod(namespace, `${NAME}-new2-a`, { ...labels, 'pod-template-hash': 'new2' }, {
-      ready: false,
-      containerName: NAME,
+    await replicaPod('new2', false);
+    await setDeploymentStatus({
+      observedGeneration: 2,
+      replicas: 2,
+      updatedReplicas: 1,
+      readyReplicas: 1,
     });
-    await setDeploymentStatus({ observedGeneration: 2, replicas: 2, updatedReplicas: 1, readyReplicas: 1 });
     await severalPolls();
     expect(update.settled()).toBe(false);
 
     // The new pod is Ready and the old one is gone: the rollout is done.
     await setPodReady(namespace, `${NAME}-new2-a`, true);
     await deletePod(namespace, `${NAME}-old1-a`);
-    await setDeploymentStatus({ observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyReplicas: 1 });
+    await setDeploymentStatus({
+      observedGeneration: 2,
+      replicas: 1,
+      updatedReplicas: 1,
+      readyReplicas: 1,
+    });
     await update.done;
     expect(update.output.logs).toContain('notice:   configured Function/upd');
     expect(update.output.logs).toContain('success: upd ready (1/1)');

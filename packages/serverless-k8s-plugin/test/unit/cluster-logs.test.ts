@@ -138,9 +138,18 @@ describe('streamLogs', () => {
       message:
         'pods "hello-1" is forbidden: User "jane" cannot get resource "pods/log" in API group "" in the namespace "fn"',
     });
+    const warnings: string[] = [];
     await expect(
-      streamLogs(client, { namespace: 'fn', selector: SELECTOR, follow: false, write: () => {} }),
+      streamLogs(client, {
+        namespace: 'fn',
+        selector: SELECTOR,
+        follow: false,
+        write: () => {},
+        warn: (w) => warnings.push(w),
+      }),
     ).rejects.toThrow('forbidden: user "jane" cannot get pods/log in namespace "fn"');
+    // The error is the whole answer: not also printed as a warning before it.
+    expect(warnings).toEqual([]);
   });
 
   it('follows, picks up a pod that appears later, switches to prefixes, and stops on abort', async () => {

@@ -1,7 +1,8 @@
 // The plugin class against a stand-in for the framework object: which providers and hooks it
 // registers, that it takes the framework's zip packaging out, and how errors leave a hook.
 // (test/e2e/cli-local.test.ts runs the same class inside the real serverless CLI.)
-import { mkdtemp, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -103,6 +104,26 @@ describe('plugin class', () => {
     expect(failure).toBeInstanceOf(FrameworkError);
     expect((failure as Error).message).toMatch(/functions\.hello\.handler.*missing/s);
     expect((failure as Error).stack).not.toMatch(/normalize/);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  // --wait-timeout is used only after applying: a typo must fail before anything is packaged.
+  it.each([
+    ['deploy:deploy', ['deploy'], {}],
+    ['deploy:function:deploy', ['deploy', 'function'], { function: 'hello' }],
+  ])('%s rejects a bad --wait-timeout before packaging', async (hook, commands, extra) => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sk8s-plugin-'));
+    await writeFile(path.join(dir, 'handler.ts'), 'export const hello = () => "hi";\n');
+    const { serverless } = fakeServerless('kubeless', dir, { hello: { handler: 'handler.hello' } });
+    serverless.processedInput.commands = commands;
+    const options = { 'wait-timeout': 'soon', ...extra };
+    const plugin = new ServerlessK8sPlugin(serverless, options, silentUtils());
+    const failure = await plugin.hooks[hook]?.().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FrameworkError);
+    expect((failure as Error).message).toBe(
+      '--wait-timeout "soon" is not a duration. Use seconds (300) or a duration like 90s, 5m.',
+    );
+    expect(existsSync(path.join(dir, '.serverless'))).toBe(false);
     await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { combineMetrics, parsePrometheusText, summarizeMetrics } from '../../src/commands/prometheus.js';
+import {
+  combineMetrics,
+  parsePrometheusText,
+  summarizeMetrics,
+} from '../../src/commands/prometheus.js';
 
 // What the runtime serves after 3 GET calls (1 failed) and 1 POST call.
 const EXPOSITION = `# HELP function_calls_total Number of calls to user function

@@ -146,6 +146,8 @@ describe.each([
   'reference.md',
   'migrate-from-serverless-kubeless.md',
   'migrate-from-serverless-knative.md',
+  'troubleshooting.md',
+  'serve.md',
 ])('docs/%s links', (file) => {
   const links = relativeLinks(readPage(file));
   it('links to other sections', () => expect(links.length).toBeGreaterThan(0));

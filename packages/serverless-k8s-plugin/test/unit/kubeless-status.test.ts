@@ -215,7 +215,10 @@ describe('readiness after an update', () => {
       ...spec,
     },
   });
-  const oldDeployment = { ...deployment({ readyReplicas: 1, observedGeneration: 3 }), kind: 'Deployment' };
+  const oldDeployment = {
+    ...deployment({ readyReplicas: 1, observedGeneration: 3 }),
+    kind: 'Deployment',
+  };
   const withNamespace = (object: KubeObject): KubeObject => ({
     ...object,
     metadata: { ...object.metadata, namespace: 'fn' },
@@ -224,7 +227,9 @@ describe('readiness after an update', () => {
   it('expects a rollout for changes the controller copies into the Deployment spec', () => {
     const before = kubelessFn({});
     expect(expectsRollout(before, kubelessFn({}))).toBe(false);
-    expect(expectsRollout(before, kubelessFn({ function: 'UEsDB…v2', checksum: 'sha256:2222' }))).toBe(true);
+    expect(
+      expectsRollout(before, kubelessFn({ function: 'UEsDB…v2', checksum: 'sha256:2222' })),
+    ).toBe(true);
     expect(expectsRollout(before, kubelessFn({ timeout: '30' }))).toBe(true);
     expect(expectsRollout(before, kubelessFn({ handler: 'handler.other' }))).toBe(true);
     expect(

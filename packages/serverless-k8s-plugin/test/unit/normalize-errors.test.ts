@@ -208,7 +208,11 @@ describe('normalize: semantic errors name the key and the fix', () => {
     [
       'python handler missing def',
       () => kubeless({ handler: 'handler.hello', runtime: 'python3.8' }),
-      ['functions.hello.handler:', 'no file handler{.py}'],
+      [
+        'functions.hello.handler:',
+        'no file handler.py in',
+        '(runtime python3.8 runs handler.py; handler.ts needs a nodejs runtime)',
+      ],
     ],
     [
       'unsupported runtime',

@@ -189,11 +189,7 @@ function currentPods(
 }
 
 /** The update's rollout is done: new spec observed, every replica updated and ready, no old pod serving. */
-function rolledOut(
-  deployment: DeploymentView,
-  desired: number,
-  oldPodsReady: number,
-): boolean {
+function rolledOut(deployment: DeploymentView, desired: number, oldPodsReady: number): boolean {
   const status = deployment.status ?? {};
   return (
     (status.observedGeneration ?? 0) >= (deployment.metadata.generation ?? 0) &&
