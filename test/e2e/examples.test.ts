@@ -77,16 +77,36 @@ function expectOk(result: CliResult): void {
   expect(result.code, result.output).toBe(0);
 }
 
+/**
+ * Runs `serverless deploy ARGS` while `controller` plays the platform's part. deploy waits for
+ * readiness, so one that exits non-zero before the controller is done failed: show its output
+ * rather than the controller's time-out waiting for objects that never came.
+ */
+async function deployWhile<T>(
+  example: Example,
+  args: string[],
+  controller: () => Promise<T>,
+): Promise<{ result: CliResult; value: T }> {
+  const deploying = example.sls('deploy', ...args);
+  const playing = controller();
+  const early = await Promise.race([playing.then(() => undefined), deploying]);
+  if (early && early.code !== 0) {
+    throw new Error(`deploy failed before the controller's part was done:\n${early.output}`);
+  }
+  const [value, result] = await Promise.all([playing, deploying]);
+  expectOk(result);
+  return { result, value };
+}
+
 /** `deploy`, with the Kubeless controller's part: a pod serving each function's code. */
 async function deployKubeless(
   example: Example,
   namespace: string,
   functions: string[],
 ): Promise<Record<string, FunctionPod>> {
-  const deploying = example.sls('deploy');
-  const pods = await Promise.all(functions.map((fn) => serveKubelessFunction(namespace, fn)));
-  const result = await deploying;
-  expectOk(result);
+  const { result, value: pods } = await deployWhile(example, [], () =>
+    Promise.all(functions.map((fn) => serveKubelessFunction(namespace, fn))),
+  );
   for (const fn of functions) expect(result.output).toMatch(new RegExp(`${fn} ready \\(1/1\\)`));
   return Object.fromEntries(functions.map((fn, i) => [fn, pods[i] as FunctionPod]));
 }
@@ -147,11 +167,9 @@ exampleSuite('examples/hello-knative', () => {
   let revision = '';
 
   it('deploys and invokes the revision', async () => {
-    const deploying = example.sls('deploy');
-    revision = await rollOut(ns.name, 'hello');
-    const deploy = await deploying;
-    expectOk(deploy);
-    expect(deploy.output).toContain(`hello ready (1/1) http://hello.${ns.name}.example.com`);
+    const deploy = await deployWhile(example, [], () => rollOut(ns.name, 'hello'));
+    revision = deploy.value;
+    expect(deploy.result.output).toContain(`hello ready (1/1) http://hello.${ns.name}.example.com`);
     const invoke = await example.sls('invoke', '-f', 'hello', '-d', '{"name":"Ada"}');
     expectOk(invoke);
     expect(JSON.parse(invoke.stdout)).toEqual({ message: 'Hello, Ada!', revision });
@@ -232,9 +250,7 @@ exampleSuite('examples/canary (Knative traffic 100 → 50/50 → 100)', () => {
     (svc.spec as { template: { metadata: { name: string } } }).template.metadata.name;
 
   it('1. version 1 takes all the traffic', async () => {
-    const deploying = example.sls('deploy');
-    stable = await rollOut(ns.name, 'greeter');
-    expectOk(await deploying);
+    stable = (await deployWhile(example, [], () => rollOut(ns.name, 'greeter'))).value;
     expect(await specTraffic()).toEqual([{ latestRevision: true, percent: 100 }]);
     const invoke = await example.sls('invoke', '-f', 'greeter');
     expectOk(invoke);
@@ -244,15 +260,12 @@ exampleSuite('examples/canary (Knative traffic 100 → 50/50 → 100)', () => {
   });
 
   it('2. version 2 ("Bonjour") gets half, version 1 keeps the other half', async () => {
-    const deploying = example.sls(
-      'deploy',
-      '--param=greeting=Bonjour',
-      '--param=step=split',
-      `--param=stable=${stable}`,
-    );
-    await applied('the Bonjour template', (svc) => templateName(svc) !== stable);
-    canary = await rollOut(ns.name, 'greeter');
-    expectOk(await deploying);
+    const split = ['--param=greeting=Bonjour', '--param=step=split', `--param=stable=${stable}`];
+    const deploy = await deployWhile(example, split, async () => {
+      await applied('the Bonjour template', (svc) => templateName(svc) !== stable);
+      return rollOut(ns.name, 'greeter');
+    });
+    canary = deploy.value;
     expect(canary).not.toBe(stable);
     expect(await specTraffic()).toEqual([
       { revisionName: stable, percent: 50, tag: 'stable' },
@@ -271,15 +284,15 @@ exampleSuite('examples/canary (Knative traffic 100 → 50/50 → 100)', () => {
   });
 
   it('3. promotes version 2 to all the traffic, without a new revision', async () => {
-    const deploying = example.sls('deploy', '--param=greeting=Bonjour');
-    await applied('the promoted traffic', (svc) => {
-      const traffic = (svc.spec as { traffic?: TrafficEntry[] }).traffic ?? [];
-      return traffic.length === 1;
+    await deployWhile(example, ['--param=greeting=Bonjour'], async () => {
+      await applied('the promoted traffic', (svc) => {
+        const traffic = (svc.spec as { traffic?: TrafficEntry[] }).traffic ?? [];
+        return traffic.length === 1;
+      });
+      // Traffic is not part of the template: the Route changes, the revision stays.
+      expect(templateName(await service())).toBe(canary);
+      await markKnativeReady(ns.name, 'greeter', canary);
     });
-    // Traffic is not part of the template: the Route changes, the revision stays.
-    expect(templateName(await service())).toBe(canary);
-    await markKnativeReady(ns.name, 'greeter', canary);
-    expectOk(await deploying);
     expect(await specTraffic()).toEqual([{ latestRevision: true, percent: 100 }]);
     const info = await example.sls('info');
     expect(info.stdout).toMatch(new RegExp(`${canary} \\(latest\\)\\s+100%`));
@@ -405,9 +418,9 @@ exampleSuite('examples/cloudevents (Broker and filtered Triggers)', () => {
   const order = JSON.stringify({ id: 'o-42', total: 19.5 });
 
   it('creates the Broker and one Trigger per function with its filter', async () => {
-    const deploying = example.sls('deploy');
-    await Promise.all([rollOut(ns.name, 'ship'), rollOut(ns.name, 'refund')]);
-    expectOk(await deploying);
+    await deployWhile(example, [], () =>
+      Promise.all([rollOut(ns.name, 'ship'), rollOut(ns.name, 'refund')]),
+    );
     const eventing = `/apis/eventing.knative.dev/v1/namespaces/${ns.name}`;
     expect(await names(`${eventing}/brokers`)).toEqual(['orders']);
     const triggers = (await get(`${eventing}/triggers`)).items ?? [];
@@ -562,9 +575,7 @@ exampleSuite('examples/autoscale (Knative autoscaling annotations)', () => {
   // requests in flight per pod) cannot happen here; what the Knative Pod Autoscaler reads can be
   // checked: the revision template's annotations and containerConcurrency, as stored.
   it('stores the autoscaler settings on the revision template', async () => {
-    const deploying = example.sls('deploy');
-    await rollOut(ns.name, 'sleepy');
-    expectOk(await deploying);
+    await deployWhile(example, [], () => rollOut(ns.name, 'sleepy'));
     const stored = await waitForObject(knativeServicePath(ns.name, 'sleepy'));
     const template = (
       stored.spec as {

@@ -346,7 +346,9 @@ describe('RBAC', () => {
           `forbidden: user "${UNPRIVILEGED_USER}" cannot list functions.kubeless.io in namespace "${namespace}" in cluster ${denied.clusterName}. ` +
             'Ask a cluster admin to grant it; docs/rbac.md has a least-privilege Role for deployers.',
         );
-        await expect(denied.ensureNamespace('sk8s-never-created')).rejects.toThrow(
+        await expect(
+          denied.get('v1', 'Namespace', undefined, 'sk8s-never-created'),
+        ).rejects.toThrow(
           `forbidden: user "${UNPRIVILEGED_USER}" cannot get namespaces at cluster scope`,
         );
       } finally {
