@@ -118,7 +118,7 @@ async function rollOut(namespace: string, name: string): Promise<string> {
   return revision;
 }
 
-/** `remove`, then nothing the kinds the plugin owns is left in the namespace. */
+/** `remove`, then none of the kinds the plugin owns is left in the namespace. */
 async function expectRemoved(example: Example, ownedLists: string[]): Promise<void> {
   const result = await example.sls('remove');
   expectOk(result);
@@ -240,7 +240,7 @@ exampleSuite('examples/canary (Knative traffic 100 → 50/50 → 100)', () => {
   let stable = '';
   let canary = '';
 
-  /** Waits until deploy has applied a spec that `applied` accepts (deploy runs concurrently). */
+  /** Waits until deploy (running concurrently) has applied a Service that `check` accepts. */
   const applied = (what: string, check: (spec: KubeObjectJson) => boolean): Promise<unknown> =>
     waitFor(what, async () => check(await service()) || undefined, {
       timeoutMs: 60_000,

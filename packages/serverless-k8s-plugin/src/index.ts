@@ -76,7 +76,14 @@ const COMMANDS = {
     commands: { function: { options: WAIT_OPTIONS } },
   },
   invoke: {
-    options: { ...REQUEST_OPTIONS, ...CLOUDEVENT_OPTIONS },
+    options: {
+      ...REQUEST_OPTIONS,
+      ...CLOUDEVENT_OPTIONS,
+      'via-proxy': {
+        usage: "Go through the API server's proxy even when the function's route is reachable",
+        type: 'boolean',
+      },
+    },
     commands: {
       local: {
         // The framework defines --type for `invoke` only; `invoke local` builds the same request.

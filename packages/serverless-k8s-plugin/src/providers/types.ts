@@ -46,6 +46,8 @@ export interface ProxyTarget {
   namespace: string;
   service: string;
   port: number | string;
+  /** The function's own route (Knative), tried before the proxy when reachable from here. */
+  routeUrl?: string;
 }
 
 export interface ProviderAdapter {

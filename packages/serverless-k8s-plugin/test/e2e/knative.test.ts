@@ -21,6 +21,7 @@ const support = await netnsSupport();
 const namespace = useTestNamespace('e2e-knative');
 let service: ServiceCopy;
 const revisions: Record<string, string> = {};
+const podUrls: Record<string, string> = {};
 
 function sls(args: string[]): Promise<CliResult> {
   return service.sls([...args, '--param', `namespace=${namespace.name}`]);
@@ -28,8 +29,9 @@ function sls(args: string[]): Promise<CliResult> {
 
 /** Knative Serving's part for one function: revision, serving pod, Ready status with a URL. */
 async function rollOut(name: string): Promise<void> {
-  const { revision } = await serveKnativeService(namespace.name, name);
+  const { revision, pod } = await serveKnativeService(namespace.name, name);
   revisions[name] = revision;
+  podUrls[name] = pod.url;
   await markKnativeReady(namespace.name, name, revision);
 }
 
@@ -63,6 +65,37 @@ describe.skipIf(!support.ok)('Knative end to end with the serverless CLI', () =>
     const result = await sls(['invoke', '-f', 'hello', '-d', '{"name":"Ada"}']);
     expect(result.code, result.output).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ message: 'Hello, Ada!' });
+  });
+
+  it('invokes the route URL directly when it is reachable from here (the proxy with --via-proxy)', async () => {
+    const path = knativeServicePath(namespace.name, 'hello');
+    const setUrl = (url: string) =>
+      adminApi().expect('PATCH', `${path}/status`, {
+        body: { status: { url } },
+        contentType: 'application/merge-patch+json',
+      });
+    const route = podUrls.hello as string;
+    await setUrl(route);
+    try {
+      const direct = await sls(['invoke', '-f', 'hello', '-d', '{"name":"Route"}', '--verbose']);
+      expect(direct.code, direct.output).toBe(0);
+      expect(JSON.parse(direct.stdout)).toEqual({ message: 'Hello, Route!' });
+      expect(direct.output).toContain(`POST / → ${route}`);
+      const proxied = await sls([
+        'invoke',
+        '-f',
+        'hello',
+        '-d',
+        '{"name":"Proxy"}',
+        '--verbose',
+        '--via-proxy',
+      ]);
+      expect(proxied.code, proxied.output).toBe(0);
+      expect(JSON.parse(proxied.stdout)).toEqual({ message: 'Hello, Proxy!' });
+      expect(proxied.output).toContain(`-private:80 via`);
+    } finally {
+      await setUrl(`http://hello.${namespace.name}.example.com`);
+    }
   });
 
   it('sends a binary-mode CloudEvent with --cloudevent, whose data the handler receives', async () => {

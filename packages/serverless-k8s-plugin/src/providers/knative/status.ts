@@ -310,5 +310,12 @@ export async function proxyTarget(client: ClusterClient, fn: FunctionModel): Pro
         'see `serverless info` and `serverless logs`.',
     );
   }
-  return { namespace: fn.namespace, service: `${revision}-private`, port: 80 };
+  // A cluster-local route is only reachable inside the cluster: don't try it from here.
+  const routeUrl = fn.visibility === 'cluster-local' ? undefined : statusOf(service).url;
+  return {
+    namespace: fn.namespace,
+    service: `${revision}-private`,
+    port: 80,
+    ...(routeUrl ? { routeUrl } : {}),
+  };
 }
