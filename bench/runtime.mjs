@@ -192,6 +192,21 @@ const ratios = Object.fromEntries(
   ]),
 );
 
+// Each round runs the contenders back to back, so a round's ratio compares them under the same
+// machine load; the median of those paired ratios is what the targets are judged on (a shared
+// machine's drift between rounds moves both sides of a pair alike).
+const pairedRatios = Object.fromEntries(
+  contenders.map((c) => [
+    c.key,
+    Object.fromEntries(
+      ['rps', 'p50', 'p99', 'peakRssMb', 'cpuUsPerRequest'].map((m) => [
+        m,
+        median(runs[c.key].map((r, i) => r[m] / runs.bare[i][m])),
+      ]),
+    ),
+  ]),
+);
+
 const rows = contenders.map((c) => {
   const m = medians[c.key];
   const r = ratios[c.key];
@@ -211,18 +226,32 @@ console.log(
     `over ${rounds * (1 + extraColdStarts)} spawns each (ratio to bare):`,
 );
 console.table(rows);
+console.log('Median of per-round (paired) ratios to bare:');
+console.table(
+  contenders.map((c) => ({
+    contender: c.name,
+    ...Object.fromEntries(
+      Object.entries(pairedRatios[c.key]).map(([m, value]) => [m, `${value.toFixed(2)}×`]),
+    ),
+  })),
+);
 
-const ours = ratios.runtime;
+const ours = { ...ratios.runtime, ...pairedRatios.runtime };
 const verdicts = [
-  ['req/s', ours.rps >= TARGETS.rps, `≥ ${TARGETS.rps}× bare`, ours.rps],
-  ['p99', ours.p99 <= TARGETS.p99, `≤ ${TARGETS.p99}× bare`, ours.p99],
+  ['req/s (paired)', ours.rps >= TARGETS.rps, `≥ ${TARGETS.rps}× bare`, ours.rps],
+  ['p99 (paired)', ours.p99 <= TARGETS.p99, `≤ ${TARGETS.p99}× bare`, ours.p99],
   [
     'cold start',
     ours.coldStartMs <= TARGETS.coldStart,
     `≤ ${TARGETS.coldStart}× bare`,
     ours.coldStartMs,
   ],
-  ['peak RSS', ours.peakRssMb <= TARGETS.peakRss, `≤ ${TARGETS.peakRss}× bare`, ours.peakRssMb],
+  [
+    'peak RSS (paired)',
+    ours.peakRssMb <= TARGETS.peakRss,
+    `≤ ${TARGETS.peakRss}× bare`,
+    ours.peakRssMb,
+  ],
 ];
 for (const [name, ok, target, ratio] of verdicts) {
   console.log(`${ok ? 'PASS' : 'MISS'} ${name}: ${ratio.toFixed(2)}× bare (target ${target})`);
@@ -244,6 +273,7 @@ writeFileSync(
       runs,
       medians,
       ratios,
+      pairedRatios,
       targets: TARGETS,
     },
     null,
