@@ -162,7 +162,13 @@ describe('canary 100 → 50/50 → 0/100, applied and read back', () => {
     });
     expect(status).toMatchObject({ name: 'hello', namespace, ready: true });
     const target = await knativeProvider.proxyTarget(client, fn);
-    expect(target).toEqual({ namespace, service: `${v1}-private`, port: 80 });
+    // The route from the Service's status is tried first; the private service is the fallback.
+    expect(target).toEqual({
+      namespace,
+      service: `${v1}-private`,
+      port: 80,
+      routeUrl: `http://hello.${namespace}.example.com`,
+    });
   });
 
   it.skipIf(!netns.ok)(
