@@ -9,7 +9,7 @@ import type { FunctionStatus } from '../providers/types.js';
 import { UserError } from '../util/errors.js';
 import type { Command, CommandContext } from './context.js';
 import { booleanOption, parseWaitTimeout, stringOption } from './options.js';
-import { listOwned, objectKey, staleObjects } from './owned.js';
+import { deleteObjects, listOwned, objectKey, staleObjects } from './owned.js';
 import { packageService } from './package.js';
 import { countOf, objectRef, statusLine } from './report.js';
 
@@ -158,14 +158,7 @@ export async function rollout(
         );
         pruned = pruned.filter((object) => !retained.has(objectKey(object)));
       }
-      for (const object of pruned) {
-        await client.delete(
-          object.apiVersion,
-          object.kind,
-          object.metadata.namespace,
-          object.metadata.name,
-        );
-      }
+      await deleteObjects(client, pruned);
     }
   } finally {
     applying.remove();

@@ -42,6 +42,18 @@ export async function listOwned(
   return owned;
 }
 
+/** Deletes `objects` one by one (prune in `deploy`, everything in `remove`). */
+export async function deleteObjects(client: ClusterClient, objects: KubeObject[]): Promise<void> {
+  for (const object of objects) {
+    await client.delete(
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
+  }
+}
+
 /** Owned objects that the rendered set no longer contains, i.e. what `deploy` prunes. */
 export function staleObjects(owned: KubeObject[], rendered: KubeObject[]): KubeObject[] {
   const keep = new Set(rendered.map(objectKey));

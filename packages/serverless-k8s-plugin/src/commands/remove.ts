@@ -2,7 +2,7 @@
 // provider's kinds), nothing else, and waits until it is gone.
 import type { Command } from './context.js';
 import { stringOption, parseWaitTimeout } from './options.js';
-import { listOwned } from './owned.js';
+import { deleteObjects, listOwned } from './owned.js';
 import { countOf, objectRef } from './report.js';
 
 const DEFAULT_REMOVE_WAIT_MS = 120_000;
@@ -22,14 +22,7 @@ export const removeCommand: Command = async (ctx) => {
     message: `Removing ${countOf(owned.length, 'object')} from ${client.clusterName}`,
   });
   try {
-    for (const object of owned) {
-      await client.delete(
-        object.apiVersion,
-        object.kind,
-        object.metadata.namespace,
-        object.metadata.name,
-      );
-    }
+    await deleteObjects(client, owned);
     removing.update(`Waiting for ${countOf(owned.length, 'object')} to be gone`);
     await client.waitGone(
       owned,

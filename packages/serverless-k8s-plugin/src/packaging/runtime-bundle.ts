@@ -4,14 +4,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { UserError } from '../util/errors.js';
 
 const RUNTIME_PACKAGE = '@serverless-k8s/runtime';
 const RUNTIME_BIN = 'serverless-k8s-runtime';
-
-/** The file name the bundle has in the ConfigMap / image. */
-export const RUNTIME_BUNDLE_FILE = 'runtime.js';
 
 let cached: Buffer | undefined;
 
@@ -79,6 +75,9 @@ export function runtimeCliPath(): string {
 /** The bundled runtime (built once per process; about 100-200 KiB). */
 export function runtimeBundle(): Buffer {
   if (cached) return cached;
+  // Required here, not imported at the top: Serverless loads the plugin for every command, and
+  // only Knative packaging needs esbuild. render() is synchronous, hence require, not import().
+  const { buildSync } = createRequire(__filename)('esbuild') as typeof import('esbuild');
   const result = buildSync({
     entryPoints: [runtimeCliPath()],
     bundle: true,

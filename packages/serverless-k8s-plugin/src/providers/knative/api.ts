@@ -64,18 +64,6 @@ export function serviceRef(fn: FunctionModel): {
   return { ref: { apiVersion: KSERVICE.apiVersion, kind: KSERVICE.kind, name: fn.name } };
 }
 
-/** JSON with object keys sorted, so equal values hash equally whatever their construction order. */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 export function sha256Hex(...parts: (string | Buffer)[]): string {
   const hash = createHash('sha256');
   for (const part of parts) hash.update(part);

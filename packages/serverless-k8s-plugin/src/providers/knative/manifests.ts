@@ -4,6 +4,7 @@ import type { EnvVar, FunctionEvent, FunctionModel, ServiceModel } from '../../m
 import type { FunctionArtifact } from '../../packaging/types.js';
 import { memoryLimitBytes } from '../../model/runtime-env.js';
 import { UserError } from '../../util/errors.js';
+import { stableJson } from '../../util/stable-json.js';
 import {
   BROKER,
   DOMAIN_MAPPING,
@@ -15,7 +16,6 @@ import {
   functionLabels,
   serviceRef,
   sha256Hex,
-  stableJson,
 } from './api.js';
 import { codeDelivery } from './delivery.js';
 import { dockerImageRef } from './dockerfile.js';

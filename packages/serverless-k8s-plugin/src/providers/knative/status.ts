@@ -1,5 +1,6 @@
 // Cluster-side reading of Knative Services: readiness (waitReady), `info` (describe) and where
 // `invoke` goes through the API server proxy (proxyTarget).
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ClusterClient, KubeObject } from '../../cluster/types.js';
 import type { FunctionEvent, FunctionModel, ServiceModel } from '../../model/types.js';
 import { UserError } from '../../util/errors.js';
@@ -115,10 +116,6 @@ async function troubledPods(
   const selector = revision ? `${REVISION_LABEL}=${revision}` : `${SERVICE_LABEL}=${fn.name}`;
   const diagnoses = await diagnosePods(client, fn.namespace, selector, USER_CONTAINER);
   return diagnoses.filter((d) => d.problem).sort((a, b) => Number(b.fatal) - Number(a.fatal));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 async function waitOne(

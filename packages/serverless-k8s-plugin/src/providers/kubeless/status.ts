@@ -7,7 +7,6 @@
 // controller patches it: for a Function whose update the controller rolls out, readiness waits for
 // the Deployment's generation to move past the one read before apply and for that rollout to finish.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { stableJson } from '../../cluster/client.js';
 import type { ApplyResult, ClusterClient, KubeObject } from '../../cluster/types.js';
 import {
   formatPodStates,
@@ -18,6 +17,7 @@ import {
   type PodView,
 } from '../../cluster/pods.js';
 import type { FunctionModel } from '../../model/types.js';
+import { stableJson } from '../../util/stable-json.js';
 import type { FunctionStatus, ProgressSink } from '../types.js';
 import { KUBELESS_API_VERSION as FUNCTION_API } from './manifests.js';
 
