@@ -5,6 +5,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UserError } from '../util/errors.js';
 import { stableJson } from '../util/stable-json.js';
@@ -674,7 +675,7 @@ class HttpClusterClient implements ConnectedClusterClient {
   /** Sends and buffers; statuses outside 2xx throw unless listed in `accept` (or `any`). */
   private async send(spec: RequestSpec, accept: number[] | 'any' = []): Promise<RawResponse> {
     const response = await this.open(spec, true);
-    const body = await readAll(response).catch((error: unknown) => {
+    const body = await buffer(response).catch((error: unknown) => {
       throw transportError(spec.description, error);
     });
     const status = response.statusCode ?? 0;
@@ -689,11 +690,7 @@ class HttpClusterClient implements ConnectedClusterClient {
     const response = await this.open(spec, false);
     const status = response.statusCode ?? 0;
     if (status < 200 || status >= 300)
-      throw apiError(
-        spec.description,
-        status,
-        await readAll(response).catch(() => Buffer.alloc(0)),
-      );
+      throw apiError(spec.description, status, await buffer(response).catch(() => Buffer.alloc(0)));
     return response;
   }
 
@@ -812,13 +809,4 @@ function proxyError(
     return new UserError(`The API server of ${cluster} cannot reach ${target}: ${message}`);
   }
   return apiError(description, status, body);
-}
-
-function readAll(stream: Readable): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
 }

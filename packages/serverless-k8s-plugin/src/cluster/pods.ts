@@ -3,6 +3,7 @@
 // podState() is pure (unit-tested); diagnosePods() adds the crashed container's last log lines,
 // which need a kubelet — when none answers, the termination message has to do.
 import type { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import type { ClusterClient } from './types.js';
 
 interface ContainerStateWaiting {
@@ -247,9 +248,7 @@ async function lastLines(
   );
   const read = (async () => {
     stream = await open();
-    const chunks: Buffer[] = [];
-    for await (const chunk of stream) chunks.push(chunk as Buffer);
-    return Buffer.concat(chunks)
+    return (await buffer(stream))
       .toString('utf8')
       .split('\n')
       .filter((line) => line.length > 0)

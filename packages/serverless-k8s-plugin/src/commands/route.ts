@@ -3,6 +3,7 @@
 // ingress listening, a firewall), the caller falls back to the API server's proxy.
 import http from 'node:http';
 import https from 'node:https';
+import { buffer } from 'node:stream/consumers';
 import type { ProxyRequest, ProxyResponse } from '../cluster/types.js';
 
 /** Errors that mean "not reachable from here", as opposed to a request that reached the function. */
@@ -45,20 +46,17 @@ export function sendToRoute(
       url,
       { method: request.method, headers: request.headers },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(res.headers)) {
-            if (value !== undefined)
-              headers[name] = Array.isArray(value) ? value.join(', ') : value;
-          }
-          resolve({
-            reached: true,
-            response: { status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks) },
-          });
-        });
-        res.on('error', (error) => resolve({ reached: false, reason: error.message }));
+        buffer(res).then(
+          (body) => {
+            const headers: Record<string, string> = {};
+            for (const [name, value] of Object.entries(res.headers)) {
+              if (value !== undefined)
+                headers[name] = Array.isArray(value) ? value.join(', ') : value;
+            }
+            resolve({ reached: true, response: { status: res.statusCode ?? 0, headers, body } });
+          },
+          (error: Error) => resolve({ reached: false, reason: error.message }),
+        );
       },
     );
     const connectTimer = setTimeout(() => {

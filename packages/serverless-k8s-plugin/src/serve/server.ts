@@ -3,6 +3,7 @@
 // (and on demand); CloudEvents are accepted at the function's path or /__sk8s/events/<fn>; a
 // source change rebuilds and restarts only the functions whose bundle changed, on the same port.
 import { randomUUID } from 'node:crypto';
+import { buffer } from 'node:stream/consumers';
 import { watch, type FSWatcher } from 'node:fs';
 import {
   createServer,
@@ -95,15 +96,6 @@ function sendJson(
     ...headers,
   });
   res.end(text);
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
 }
 
 function isCloudEvent(headers: IncomingHttpHeaders): boolean {
@@ -315,7 +307,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
           headers: { ...call.headers, 'content-length': String(call.body.length) },
         },
         (answer) => {
-          readBody(answer).then(
+          buffer(answer).then(
             (body) => resolve({ status: answer.statusCode ?? 0, headers: answer.headers, body }),
             reject,
           );
