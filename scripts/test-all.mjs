@@ -48,6 +48,7 @@ if (wants('typecheck'))
   results.push(step('typecheck', bin('pnpm'), ['run', '--silent', 'typecheck']));
 if (wants('unit')) results.push(vitest('unit'));
 if (wants('cluster')) results.push(vitest('cluster'));
+if (wants('e2e')) results.push(vitest('e2e'));
 
 const failedSteps = results.filter((ok) => !ok).length;
 if (failedSteps > 0 && totals.failed === 0) totals.failed = failedSteps;

@@ -1,6 +1,8 @@
-// Vitest global setup of the `cluster` project: brings a real etcd + kube-apiserver up once per run with
+// Vitest global setup of the cluster projects: brings the test cluster up once per run with
 // scripts/test-cluster.mjs (state in a fresh temporary directory) and takes it down afterwards, also when
-// the run fails or is interrupted. With SK8S_TEST_KUBECONFIG set, that cluster is used and nothing starts.
+// the run fails or is interrupted. The `cluster` project gets a plain etcd + kube-apiserver, the `e2e`
+// project one with the real controllers and the node agent (global-setup-controllers.ts).
+// With SK8S_TEST_KUBECONFIG set, that cluster is used and nothing starts.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -25,9 +27,9 @@ const exportedEnv = [
 // Killed on interruption, so it cannot start the apiserver after `down` has run.
 let upProcess: ChildProcess | undefined;
 
-function runUp(stateDir: string): Promise<string> {
+function runUp(stateDir: string, controllers: boolean): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, 'up'], {
+    const child = spawn(process.execPath, [script, 'up', ...(controllers ? ['--controllers'] : [])], {
       env: { ...process.env, SK8S_TEST_CLUSTER_DIR: stateDir },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -52,7 +54,10 @@ function runDown(stateDir: string): void {
   });
 }
 
-export default async function setup(project: TestProject): Promise<(() => void) | undefined> {
+export async function setUpCluster(
+  project: TestProject,
+  controllers: boolean,
+): Promise<(() => void) | undefined> {
   const external = process.env.SK8S_TEST_KUBECONFIG;
   if (external) {
     project.provide('sk8sKubeconfig', external);
@@ -92,7 +97,7 @@ export default async function setup(project: TestProject): Promise<(() => void) 
   process.once('SIGTERM', onSignal);
 
   try {
-    const kubeconfig = await runUp(stateDir);
+    const kubeconfig = await runUp(stateDir, controllers);
     const info = JSON.parse(readFileSync(join(stateDir, 'cluster.json'), 'utf8')) as {
       clusterId: string;
       unprivilegedKubeconfig: string;
@@ -109,4 +114,8 @@ export default async function setup(project: TestProject): Promise<(() => void) 
     throw err;
   }
   return teardown;
+}
+
+export default function setup(project: TestProject): Promise<(() => void) | undefined> {
+  return setUpCluster(project, false);
 }

@@ -174,17 +174,22 @@ class ServerlessK8sPlugin {
       service.provider.stage ||
       'dev';
     const servicePath = this.serverless.serviceDir ?? process.cwd();
-    const model = normalize({
-      service: service.service,
-      stage,
-      servicePath,
-      provider: service.provider,
-      functions: service.functions ?? {},
-      package: service.package,
-    });
+    const provider = ADAPTERS[service.provider.name as ProviderName];
+    const model = normalize(
+      {
+        service: service.service,
+        stage,
+        servicePath,
+        provider: service.provider,
+        functions: service.functions ?? {},
+        package: service.package,
+      },
+      provider.rules,
+    );
+    for (const warning of model.warnings) this.utils.log.warning(warning);
     this.context = {
       model,
-      provider: ADAPTERS[model.provider],
+      provider,
       options: this.options,
       utils: this.utils,
       cluster: () => {

@@ -11,6 +11,7 @@ import { UserError } from '../util/errors.js';
 import { stableJson } from '../util/stable-json.js';
 import { MANAGER } from '../model/types.js';
 import type {
+  ApplyOptions,
   ApplyResult,
   ClusterClient,
   KubeObject,
@@ -20,6 +21,7 @@ import type {
 } from './types.js';
 import {
   apiError,
+  conflictManagers,
   objectRef,
   parseStatus,
   transportError,
@@ -183,10 +185,7 @@ class HttpClusterClient implements ConnectedClusterClient {
 
   // ---- object access ------------------------------------------------------------------------
 
-  async apply(
-    objects: KubeObject[],
-    options: { dryRun?: boolean; force?: boolean } = {},
-  ): Promise<ApplyResult[]> {
+  async apply(objects: KubeObject[], options: ApplyOptions = {}): Promise<ApplyResult[]> {
     const results = new Array<ApplyResult>(objects.length);
     const ranks = [...new Set(objects.map(applyRank))].sort((a, b) => a - b);
     for (const rank of ranks) {
@@ -274,7 +273,7 @@ class HttpClusterClient implements ConnectedClusterClient {
   private async applyOne(
     object: KubeObject,
     { path, description }: { path: string; description: RequestDescription },
-    options: { dryRun?: boolean; force?: boolean },
+    options: ApplyOptions,
     versions: Map<string, Map<string, string>>,
   ): Promise<ApplyResult> {
     const namespace = description.namespace;
@@ -282,19 +281,34 @@ class HttpClusterClient implements ConnectedClusterClient {
     const before = listed ? undefined : await this.getAt(path, { ...description, verb: 'get' });
     const existed = listed ? listed.has(object.metadata.name) : before !== undefined;
     const body = namespace ? { ...object, metadata: { ...object.metadata, namespace } } : object;
-    const response = await this.send({
-      method: 'PATCH',
-      path,
-      query: {
-        fieldManager: MANAGER,
-        force: options.force ? true : undefined,
-        dryRun: options.dryRun ? 'All' : undefined,
-      },
-      // JSON is YAML: the apply-patch content type takes either.
-      body: JSON.stringify(body),
-      contentType: 'application/apply-patch+yaml',
-      description: { ...description, verb: existed ? 'patch' : 'create' },
-    });
+    const patch = (force: boolean) =>
+      this.send(
+        {
+          method: 'PATCH',
+          path,
+          query: {
+            fieldManager: MANAGER,
+            force: force ? true : undefined,
+            dryRun: options.dryRun ? 'All' : undefined,
+          },
+          // JSON is YAML: the apply-patch content type takes either.
+          body: JSON.stringify(body),
+          contentType: 'application/apply-patch+yaml',
+          description: { ...description, verb: existed ? 'patch' : 'create' },
+        },
+        options.takesOverFrom && !options.force ? [409] : [],
+      );
+    let response = await patch(options.force ?? false);
+    if (response.status === 409) {
+      // A conflict with a manager the caller may take fields from (a platform's controller that
+      // writes the object back): force this one object; any other conflict is reported as is.
+      const managers = conflictManagers(response.body);
+      const live = await this.getAt(path, { ...description, verb: 'get' });
+      if (!live || managers.length === 0 || !options.takesOverFrom?.(live, managers)) {
+        throw apiError({ ...description, verb: 'patch' }, 409, response.body);
+      }
+      response = await patch(true);
+    }
     const after = JSON.parse(response.body.toString()) as KubeObject;
     const changed = !existed
       ? true
@@ -395,14 +409,23 @@ class HttpClusterClient implements ConnectedClusterClient {
       const present = await mapLimited(remaining, APPLY_CONCURRENCY, (object) =>
         this.get(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name),
       );
+      const live = present.filter((object): object is KubeObject => object !== undefined);
       remaining = remaining.filter((_, index) => present[index] !== undefined);
       if (remaining.length === 0) return;
       if (Date.now() >= deadline) {
         const names = remaining
           .map((object) => `${object.kind}/${object.metadata.name}`)
           .join(', ');
+        // An object with finalizers is gone only once the controller that set them removes them.
+        const finalizers = [
+          ...new Set(live.flatMap((object) => (object.metadata.finalizers as string[] | undefined) ?? [])),
+        ];
+        const why =
+          finalizers.length > 0
+            ? ` They wait for their finalizers (${finalizers.join(', ')}): is the controller that set them running?`
+            : '';
         throw new UserError(
-          `Still present in cluster ${this.clusterName} after ${Math.round(timeoutMs / 1000)}s: ${names}.`,
+          `Still present in cluster ${this.clusterName} after ${Math.round(timeoutMs / 1000)}s: ${names}.${why}`,
         );
       }
       await sleep(POLL_MS);

@@ -118,6 +118,19 @@ export function apiError(
   }
 }
 
+/** The managers a server-side apply conflict (409 Status) names. */
+export function conflictManagers(body: Buffer): string[] {
+  const causes = parseStatus(body)?.details?.causes ?? [];
+  return [
+    ...new Set(
+      causes
+        .filter((cause) => cause.reason === 'FieldManagerConflict')
+        .map((cause) => /conflict with "([^"]+)"/.exec(cause.message ?? '')?.[1])
+        .filter((manager): manager is string => manager !== undefined),
+    ),
+  ];
+}
+
 /** A server-side apply conflict: which manager owns which fields, and how to take them over. */
 function conflictError(request: RequestDescription, status: ApiStatus): UserError {
   const byManager = new Map<string, string[]>();

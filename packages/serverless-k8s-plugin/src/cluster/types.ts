@@ -24,6 +24,17 @@ export interface ApplyResult {
   created: boolean;
 }
 
+export interface ApplyOptions {
+  dryRun?: boolean;
+  /** Server-side apply with force: take over every conflicting field. */
+  force?: boolean;
+  /**
+   * Decides, for one object whose apply conflicts, whether its fields may be taken from these
+   * managers (e.g. a platform controller that writes the object back); the apply is then forced.
+   */
+  takesOverFrom?: (live: KubeObject, managers: string[]) => boolean;
+}
+
 export interface ProxyRequest {
   method: string;
   /** Path below the proxy root, starting with `/`. */
@@ -56,10 +67,7 @@ export interface ClusterClient {
   /** Display name of the cluster (context / server host), for messages. */
   readonly clusterName: string;
   /** Server-side apply, field manager `serverless-k8s`, bounded concurrency, in order of kinds. */
-  apply(
-    objects: KubeObject[],
-    options?: { dryRun?: boolean; force?: boolean },
-  ): Promise<ApplyResult[]>;
+  apply(objects: KubeObject[], options?: ApplyOptions): Promise<ApplyResult[]>;
   get(
     apiVersion: string,
     kind: string,

@@ -5,7 +5,8 @@ import path from 'node:path';
 import yaml from 'js-yaml';
 import type { ApplyResult, ClusterClient, KubeObject } from '../cluster/types.js';
 import type { FunctionModel } from '../model/types.js';
-import type { FunctionStatus } from '../providers/types.js';
+import type { FunctionStatus, ObjectRef, ProviderAdapter } from '../providers/types.js';
+import { pollUntil } from '../cluster/poll.js';
 import { UserError } from '../util/errors.js';
 import type { Command, CommandContext } from './context.js';
 import { booleanOption, parseWaitTimeout, stringOption } from './options.js';
@@ -116,6 +117,60 @@ async function waitAndReport(
   }
 }
 
+/** How long a platform controller may take to create what an object needs before it is applied. */
+const PREREQUISITE_WAIT_MS = 60_000;
+
+/**
+ * Waits until what each object needs exists (e.g. the Service Kubeless's function controller
+ * makes for a Function, which its http-trigger controller reads once); fails naming what is
+ * missing, who should have made it, and that nothing of `later` was applied.
+ */
+async function waitForPrerequisites(
+  client: ClusterClient,
+  provider: ProviderAdapter,
+  later: KubeObject[],
+  progress: (message: string) => void,
+): Promise<void> {
+  const refs = [
+    ...new Map(
+      later
+        .map((object) => provider.prerequisite?.(object))
+        .filter((ref): ref is ObjectRef => ref !== undefined)
+        .map((ref) => [`${ref.kind}/${ref.namespace}/${ref.name}`, ref]),
+    ).values(),
+  ];
+  const missing = async () => {
+    const present = await Promise.all(
+      refs.map((ref) => client.get(ref.apiVersion, ref.kind, ref.namespace, ref.name)),
+    );
+    return refs.filter((_, index) => present[index] === undefined);
+  };
+  let last = refs;
+  const done = await pollUntil(
+    async () => {
+      last = await missing();
+      return last.length === 0 ? true : undefined;
+    },
+    {
+      timeoutMs: PREREQUISITE_WAIT_MS,
+      intervalMs: 500,
+      onWait: (waited) =>
+        progress(
+          `Waiting for ${last.map((ref) => `${ref.kind} ${ref.name}`).join(', ')} (${Math.round(waited / 1000)}s)`,
+        ),
+    },
+  );
+  if (done) return;
+  const what = last
+    .map((ref) => `${ref.kind} "${ref.name}" in namespace "${ref.namespace}" (made by ${ref.madeBy})`)
+    .join(', ');
+  throw new UserError(
+    `Not applied: ${later.map((object) => `${object.kind}/${object.metadata.name}`).join(', ')}. ` +
+      `They need ${what}, which did not appear within ${PREREQUISITE_WAIT_MS / 1000}s on ${client.clusterName}. ` +
+      'Is the controller running? Everything else was applied; run the deploy again once it is.',
+  );
+}
+
 /**
  * Applies `objects` for `functions` and waits for them. With `prune`, deletes what this
  * service/stage owns that `objects` no longer contains (full deploys only).
@@ -145,9 +200,19 @@ export async function rollout(
       ? await provider.readBaseline(client, functions)
       : undefined;
   try {
-    results = await client.apply(objects, {
+    const applyOptions = {
       force: booleanOption(ctx.options, 'force', false),
-    });
+      ...(provider.takesOverFrom ? { takesOverFrom: provider.takesOverFrom } : {}),
+    };
+    const later = objects.filter((object) => provider.prerequisite?.(object));
+    results = await client.apply(
+      objects.filter((object) => !later.includes(object)),
+      applyOptions,
+    );
+    if (later.length > 0) {
+      await waitForPrerequisites(client, provider, later, (message) => applying.update(message));
+      results.push(...(await client.apply(later, applyOptions)));
+    }
     changed = results.filter((result) => result.changed);
     if (prune) {
       applying.update('Pruning objects no longer in serverless.yml');

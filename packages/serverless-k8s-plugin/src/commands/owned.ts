@@ -1,5 +1,6 @@
 // What this service/stage owns in the cluster: found by its labels, over the provider's kinds,
 // in the namespaces serverless.yml uses (namespaced listing keeps a least-privilege Role enough).
+import { applyRank } from '../cluster/client.js';
 import type { ClusterClient, KubeObject } from '../cluster/types.js';
 import { LABELS, MANAGER, type ServiceModel } from '../model/types.js';
 import type { ProviderAdapter } from '../providers/types.js';
@@ -42,9 +43,14 @@ export async function listOwned(
   return owned;
 }
 
-/** Deletes `objects` one by one (prune in `deploy`, everything in `remove`). */
+/**
+ * Deletes `objects` one by one (prune in `deploy`, everything in `remove`), in the reverse of
+ * the apply order: triggers and sources before the functions they point at, so an interruption
+ * never leaves a trigger without its function.
+ */
 export async function deleteObjects(client: ClusterClient, objects: KubeObject[]): Promise<void> {
-  for (const object of objects) {
+  const ordered = [...objects].sort((a, b) => applyRank(b) - applyRank(a));
+  for (const object of ordered) {
     await client.delete(
       object.apiVersion,
       object.kind,

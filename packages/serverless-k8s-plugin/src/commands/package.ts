@@ -3,6 +3,7 @@
 import path from 'node:path';
 import type { KubeObject } from '../cluster/types.js';
 import type { FunctionModel } from '../model/types.js';
+import { kubeconfigServer } from '../cluster/kubeconfig-server.js';
 import { packageFunctions, writeManifests } from '../packaging/index.js';
 import type { FunctionArtifact } from '../packaging/types.js';
 import type { Command, CommandContext } from './context.js';
@@ -47,7 +48,9 @@ export async function bundleAndRender(
       preparing.remove();
     }
   }
-  return { artifacts, objects: provider.render(model, artifacts, only) };
+  const server = kubeconfigServer(model.context);
+  const target = server ? { apiServerHost: new URL(server).hostname } : {};
+  return { artifacts, objects: provider.render(model, artifacts, only, target) };
 }
 
 /** Packages the whole service and writes its YAML; prints a one-line summary (details with --verbose). */

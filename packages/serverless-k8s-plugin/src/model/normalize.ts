@@ -75,8 +75,17 @@ const PROVIDER_ONLY: Record<ProviderName, { provider: string[]; function: string
   },
 };
 
+/**
+ * A platform's own rules on the normalized model: what its controllers or webhooks reject or
+ * mishandle (providers/<platform>/rules.ts). They add problems and warnings with key paths.
+ */
+export type PlatformRules = (model: ServiceModel, problems: Problems) => void;
+
+/** Node's timers hold at most 2^31-1 ms (~24.8 days); a longer timeout fires after 1 ms. */
+export const MAX_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
 /** Validates the model's view of serverless.yml and fills in defaults. */
-export function normalize(input: NormalizeInput): ServiceModel {
+export function normalize(input: NormalizeInput, rules?: PlatformRules): ServiceModel {
   const problems = new Problems();
   const read = new Reader(problems);
   const provider = input.provider;
@@ -153,6 +162,7 @@ export function normalize(input: NormalizeInput): ServiceModel {
       [LABELS.stage]: input.stage,
     },
     functions: [],
+    warnings: [],
   };
   if (model.hostname !== undefined) checkHostname(problems, 'provider.hostname', model.hostname);
 
@@ -172,7 +182,9 @@ export function normalize(input: NormalizeInput): ServiceModel {
     }
   }
   checkUnique(problems, model.functions);
+  rules?.(model, problems);
   problems.throwIfAny();
+  model.warnings = problems.warnings;
   return model;
 }
 
@@ -294,8 +306,8 @@ function normalizeFunction(
   );
   const cpu = quantity(read, raw.cpu, `${path}.cpu`, provider.cpu, 'provider.cpu', cpuQuantity);
   const timeout =
-    read.integer(raw.timeout, `${path}.timeout`, 1) ??
-    read.integer(provider.timeout, 'provider.timeout', 1) ??
+    read.integer(raw.timeout, `${path}.timeout`, 1, MAX_TIMEOUT_SECONDS) ??
+    read.integer(provider.timeout, 'provider.timeout', 1, MAX_TIMEOUT_SECONDS) ??
     DEFAULT_TIMEOUT_SECONDS;
   const port = read.integer(raw.port, `${path}.port`, 1, 65535) ?? DEFAULT_PORT;
   const servicePort = read.integer(raw.servicePort, `${path}.servicePort`, 1, 65535);
@@ -444,10 +456,11 @@ function normalizeEnv(read: Reader, value: unknown, path: string): EnvVar[] {
     read.problems.add(path, 'must be a map (NAME: value) or a list of { name, value | valueFrom }');
   }
   for (const envVar of vars) {
-    if (envVar.name === '' || envVar.name.includes('=')) {
+    // apimachinery validation.IsEnvVarName, which the API server applies to every container.
+    if (!ENV_VAR_NAME.test(envVar.name) || envVar.name === '.' || envVar.name === '..') {
       read.problems.add(
         `${path}.${envVar.name}`,
-        'is not a valid variable name (non-empty, no "=")',
+        `"${envVar.name}" is not a valid environment variable name: use letters, digits, '_', '-' and '.', not starting with a digit (e.g. ${suggestEnvName(envVar.name)})`,
       );
     }
     if (envVar.valueFrom !== undefined)
@@ -479,6 +492,13 @@ function checkValueFrom(problems: Problems, path: string, valueFrom: Obj): void 
   ) {
     problems.add(`${path}.${sources[0]}`, 'needs name (of the Secret/ConfigMap) and key');
   }
+}
+
+const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+
+function suggestEnvName(name: string): string {
+  const cleaned = name.replace(/[^-._a-zA-Z0-9]/g, '_');
+  return /^[-._a-zA-Z]/.test(cleaned) ? cleaned || 'MY_VAR' : `_${cleaned}`;
 }
 
 /** Function variables replace provider variables of the same name in place; new ones follow. */

@@ -196,6 +196,8 @@ export interface ServiceModel {
   /** Labels on every object: managed-by, service, stage. */
   commonLabels: Record<string, string>;
   functions: FunctionModel[];
+  /** What normalize found that does not stop a deploy (shown by every command). */
+  warnings: string[];
 }
 
 /** Label keys used for ownership and pruning. */

@@ -3,6 +3,7 @@
 import type { ApplyResult, ClusterClient, KubeObject } from '../cluster/types.js';
 import type { FunctionArtifact } from '../packaging/types.js';
 import type { FunctionModel, ServiceModel } from '../model/types.js';
+import type { PlatformRules } from '../model/normalize.js';
 
 export interface ProgressSink {
   update(message: string): void;
@@ -50,6 +51,21 @@ export interface ProxyTarget {
   routeUrl?: string;
 }
 
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Who makes it, for the message when it never appears (e.g. "the Kubeless function controller"). */
+  madeBy: string;
+}
+
+/** What rendering may depend on besides the model: facts about the target cluster. */
+export interface RenderTarget {
+  /** Host of the API server the kubeconfig points at (Kubeless's default ingress hosts use it). */
+  apiServerHost?: string;
+}
+
 export interface ProviderAdapter {
   readonly name: 'kubeless' | 'knative';
   /** Pure: the objects to apply for these functions (all, or one for `deploy function`). */
@@ -57,7 +73,10 @@ export interface ProviderAdapter {
     model: ServiceModel,
     artifacts: Map<string, FunctionArtifact>,
     only?: FunctionModel[],
+    target?: RenderTarget,
   ): KubeObject[];
+  /** The platform's rules on the model (what its controllers reject or mishandle). */
+  readonly rules?: PlatformRules;
   /**
    * Checks the cluster can take the model (runtime known, CRDs present); throws a UserError.
    * May return warnings worth showing that do not stop a deploy (e.g. runtimes not checkable).
@@ -105,6 +124,26 @@ export interface ProviderAdapter {
     options: { outputDir: string; progress: ProgressSink; push: boolean },
     only?: FunctionModel[],
   ): Promise<void>;
+  /**
+   * Optional: runs once `remove`'s objects are gone; cleans up what the platform leaves behind
+   * and returns what remains to wait for (Kubeless: the Functions' Deployments, which only the
+   * garbage collector deletes), with what removes it, for the message when it stays.
+   */
+  afterRemove?(
+    client: ClusterClient,
+    removed: KubeObject[],
+  ): Promise<{ waitFor: KubeObject[]; removedBy: string }>;
+  /**
+   * Optional: an object that must exist in the cluster before `object` is applied, because the
+   * platform's controller reads it once and never retries (Kubeless's http-trigger controller and
+   * the function's Service). Deploy applies such objects after the others, once it exists.
+   */
+  prerequisite?(object: KubeObject): ObjectRef | undefined;
+  /**
+   * Optional: whether an apply conflict on `live` with these field managers is the platform's own
+   * controller having written the object back, whose fields the deploy may take over.
+   */
+  takesOverFrom?(live: KubeObject, managers: string[]): boolean;
   /**
    * Optional: of the owned objects prune is about to delete, those that must stay (Knative: code
    * ConfigMaps still mounted by a Revision that traffic routes to). Called after apply.

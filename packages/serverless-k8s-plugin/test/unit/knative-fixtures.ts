@@ -42,6 +42,7 @@ export function serviceModel(
     individually: false,
     commonLabels: { [LABELS.managedBy]: MANAGER, [LABELS.service]: 'shop', [LABELS.stage]: 'dev' },
     functions,
+    warnings: [],
     ...overrides,
   };
 }

@@ -50,6 +50,7 @@ export function kubelessService(
       'serverless-k8s.io/stage': 'dev',
     },
     functions,
+    warnings: [],
     ...overrides,
   };
 }

@@ -12,8 +12,10 @@ import type {
   TriggerInfo,
 } from '../types.js';
 import { KUBELESS_API_VERSION as API, KUBELESS_PORT_NAME, renderKubeless } from './manifests.js';
+import { kubelessRules } from './rules.js';
 import { closestRuntime, parseRuntimeIds } from './runtimes.js';
 import {
+  KUBELESS_SELECTOR,
   functionPodSelector,
   kubelessStatus,
   readKubelessBaseline,
@@ -78,6 +80,53 @@ async function clusterRuntimes(
   }
 }
 
+/**
+ * APIs Kubeless 1.0.x's controllers write with, which newer Kubernetes no longer serves: the
+ * http-trigger's Ingress (extensions/v1beta1, http-trigger k8sutil.go:335; gone in 1.22), the
+ * cronjob-trigger's CronJob (batch/v1beta1, kubelessutil.go:146; gone in 1.25) and the function
+ * controller's HPA (autoscaling/v2beta1, function_controller.go:360-382; gone in 1.25).
+ */
+const CONTROLLER_APIS = [
+  {
+    apiVersion: 'extensions/v1beta1',
+    kind: 'Ingress',
+    removedIn: '1.22',
+    what: 'http events (the http-trigger controller creates extensions/v1beta1 Ingresses)',
+    uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'http'),
+  },
+  {
+    apiVersion: 'batch/v1beta1',
+    kind: 'CronJob',
+    removedIn: '1.25',
+    what: 'schedule events (the cronjob-trigger controller creates batch/v1beta1 CronJobs)',
+    uses: (fn: FunctionModel) => fn.events.some((e) => e.kind === 'schedule'),
+  },
+  {
+    apiVersion: 'autoscaling/v2beta1',
+    kind: 'HorizontalPodAutoscaler',
+    removedIn: '1.25',
+    what: 'autoscaling (the function controller creates autoscaling/v2beta1 HorizontalPodAutoscalers)',
+    uses: (fn: FunctionModel) => fn.autoscaling !== undefined,
+  },
+] as const;
+
+async function checkServedApis(client: ClusterClient, functions: FunctionModel[]): Promise<void> {
+  const missing: string[] = [];
+  for (const api of CONTROLLER_APIS) {
+    const users = functions.filter(api.uses);
+    if (users.length === 0 || (await client.hasKind(api.apiVersion, api.kind))) continue;
+    missing.push(
+      `${api.what}, used by ${users.map((fn) => fn.key).join(', ')}: ${client.clusterName} does not serve ${api.apiVersion} ${api.kind} (removed in Kubernetes ${api.removedIn})`,
+    );
+  }
+  if (missing.length > 0) {
+    throw new UserError(
+      `Kubeless 1.0.x cannot run this on ${client.clusterName}; nothing was applied:\n  - ${missing.join('\n  - ')}\n` +
+        'Kubeless works up to Kubernetes 1.21 for http events and 1.24 for schedules and autoscaling (docs/kubeless.md); remove those events, or use provider knative.',
+    );
+  }
+}
+
 async function preflight(
   client: ClusterClient,
   model: ServiceModel,
@@ -100,14 +149,19 @@ async function preflight(
       );
     }
   }
+  await checkServedApis(client, functions);
   const { ids, note } = await clusterRuntimes(client, configNamespace);
   if (!ids) return { warnings: note ? [note] : [] };
   // A prebuilt image brings its own runtime; only code deployments need a runtime image.
   const unknown = functions.filter((fn) => !fn.image && !ids.includes(fn.runtime));
   if (unknown.length > 0) {
-    const lines = unknown.map((fn) => {
-      const closest = closestRuntime(fn.runtime, ids);
-      return `function "${fn.key}": runtime "${fn.runtime}" is not available${closest ? ` — did you mean "${closest}"?` : ''}`;
+    // One line per unknown runtime, naming every function that asks for it.
+    const byRuntime = new Map<string, string[]>();
+    for (const fn of unknown) byRuntime.set(fn.runtime, [...(byRuntime.get(fn.runtime) ?? []), fn.key]);
+    const lines = [...byRuntime].map(([runtime, keys]) => {
+      const closest = closestRuntime(runtime, ids);
+      const who = keys.length === 1 ? `function "${keys[0] ?? ''}"` : `functions ${keys.join(', ')}`;
+      return `${who}: runtime "${runtime}" is not available${closest ? ` — did you mean "${closest}"?` : ''}`;
     });
     throw new UserError(
       `${lines.join('\n')}\nValid runtimes in cluster ${client.clusterName} (from ${configNamespace}/kubeless-config): ${ids.join(', ')}. ` +
@@ -258,11 +312,71 @@ async function proxyTarget(client: ClusterClient, fn: FunctionModel): Promise<Pr
   };
 }
 
+/**
+ * Kubeless's controllers add their finalizer (kubeless.io/function, kubeless.io/httptrigger,
+ * kubeless.io/cronjobtrigger) with an Update of the whole object (function_controller.go:238-239,
+ * http_trigger_controller.go:231-236), which writes back every field of their Go types and makes
+ * them managers of fields this plugin applies (e.g. spec.deployment.spec.template.spec.containers).
+ * A manager that owns such a finalizer is that controller: its fields may be taken over.
+ */
+export function writtenBackByController(live: KubeObject, managers: string[]): boolean {
+  const finalizers = (live.metadata.finalizers as string[] | undefined) ?? [];
+  if (!finalizers.some((f) => f.startsWith('kubeless.io/'))) return false;
+  const entries =
+    (live.metadata.managedFields as
+      | { manager?: string; operation?: string; fieldsV1?: { 'f:metadata'?: { 'f:finalizers'?: unknown } } }[]
+      | undefined) ?? [];
+  return managers.every((manager) =>
+    entries.some(
+      (entry) =>
+        entry.manager === manager &&
+        entry.operation === 'Update' &&
+        entry.fieldsV1?.['f:metadata']?.['f:finalizers'] !== undefined,
+    ),
+  );
+}
+
+/**
+ * After `remove`: the removed Functions' Deployments, which only the garbage collector deletes
+ * (the controller deletes them through extensions/v1beta1, function_controller.go:406-408, which
+ * Kubernetes 1.16+ no longer serves, and ignores the 404), are waited for; the finished pods of
+ * the schedules' Jobs, which Kubernetes orphans when the cronjob-trigger deletes their CronJob
+ * (cronjob_trigger_controller.go:222, default propagation), are deleted: they carry the
+ * function's labels, so they are this service's.
+ */
+async function removeLeftovers(
+  client: ClusterClient,
+  removed: KubeObject[],
+): Promise<{ waitFor: KubeObject[]; removedBy: string }> {
+  const functions = removed.filter((o) => o.kind === 'Function');
+  const waitFor: KubeObject[] = [];
+  for (const fn of functions) {
+    const namespace = fn.metadata.namespace ?? 'default';
+    const [deployment, pods] = await Promise.all([
+      client.get('apps/v1', 'Deployment', namespace, fn.metadata.name),
+      client.list('v1', 'Pod', namespace, `${KUBELESS_SELECTOR},function=${fn.metadata.name},job-name`),
+    ]);
+    if (deployment) waitFor.push({ ...deployment, apiVersion: 'apps/v1', kind: 'Deployment' });
+    for (const pod of pods) {
+      const owners = (pod.metadata.ownerReferences as unknown[] | undefined) ?? [];
+      const phase = (pod.status as { phase?: string } | undefined)?.phase;
+      if (owners.length === 0 && (phase === 'Succeeded' || phase === 'Failed')) {
+        await client.delete('v1', 'Pod', namespace, pod.metadata.name);
+      }
+    }
+  }
+  return {
+    waitFor,
+    removedBy: "the garbage collector (kube-controller-manager), by the Deployments' owner references",
+  };
+}
+
 export function createKubelessProvider(options: KubelessProviderOptions = {}): ProviderAdapter {
   const configNamespace = options.configNamespace ?? 'kubeless';
   return {
     name: 'kubeless',
     render: renderKubeless,
+    rules: kubelessRules,
     preflight: (client, model, only) => preflight(client, model, only, configNamespace),
     readBaseline: readKubelessBaseline,
     waitReady: (client, _model, functions, waitOptions) =>
@@ -270,6 +384,21 @@ export function createKubelessProvider(options: KubelessProviderOptions = {}): P
     describe: (client, _model, fn) => describe(client, fn),
     proxyTarget,
     podSelector: functionPodSelector,
+    takesOverFrom: writtenBackByController,
+    afterRemove: removeLeftovers,
+    // The http-trigger controller reads the function's Service once, when the trigger is created,
+    // and never retries (http_trigger_controller.go:246-253, k8sutil.go:227-229): without the
+    // Service no Ingress is ever made.
+    prerequisite: (object) =>
+      object.kind === 'HTTPTrigger'
+        ? {
+            apiVersion: 'v1',
+            kind: 'Service',
+            namespace: object.metadata.namespace ?? 'default',
+            name: String((object.spec as { 'function-name'?: string } | undefined)?.['function-name'] ?? ''),
+            madeBy: "Kubeless's function controller",
+          }
+        : undefined,
     // Kubeless names the runtime container after the function.
     containerName: (fn) => fn.name,
     ownedKinds: () => [

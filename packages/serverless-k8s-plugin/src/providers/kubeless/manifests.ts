@@ -9,11 +9,28 @@ import {
 } from '../../model/types.js';
 import type { FunctionArtifact } from '../../packaging/types.js';
 import { mountVolumeName } from '../../model/names.js';
+import { UserError } from '../../util/errors.js';
+import type { RenderTarget } from '../types.js';
 
 export const KUBELESS_API_VERSION = 'kubeless.io/v1beta1';
 /** Name of the Service port, as `kubeless function deploy` names it. */
 export const KUBELESS_PORT_NAME = 'http-function-port';
-/** Kubeless' http-trigger controller default gateway (ingress class). */
+/** The HPA's CPU target when autoscaling names none: Kubernetes' own default for HPAs. */
+export const DEFAULT_CPU_TARGET_PERCENT = 80;
+/**
+ * Pod-template annotation naming the runtime: the controller's functionObjChanged
+ * (function_controller.go:440-469) ignores spec.runtime, so a runtime change alone would never
+ * roll out; a changed template does.
+ */
+export const RUNTIME_ANNOTATION = 'serverless-k8s.io/runtime';
+/**
+ * A label only the function's own pods carry (it is on the pod template, not on the Function):
+ * the cronjob-trigger gives its Jobs' pods the Function's labels (kubelessutil.go:76-101), which
+ * would put a schedule's curl pod behind the function's Service and fail the run it makes.
+ * The controller creates the Service with spec.service's selector as written (kubelessutil.go:274).
+ */
+export const FUNCTION_POD_LABEL = 'serverless-k8s.io/function-pod';
+/** Kubeless's http-trigger controller default gateway (ingress class). */
 export const DEFAULT_INGRESS_CLASS = 'nginx';
 
 /** What the Kubeless controllers select on, plus this plugin's ownership labels. */
@@ -33,15 +50,40 @@ export function kubelessHandler(fn: FunctionModel, artifact: FunctionArtifact): 
   return `${moduleName}.${fn.handler?.exportName ?? 'handler'}`;
 }
 
-/** Default ingress host of an http event without hostname (serverless-kubeless did the same). */
-export function defaultHostname(model: ServiceModel, fn: FunctionModel): string {
-  return `${fn.name}.${model.defaultDNSResolution ?? 'nip.io'}`;
+/**
+ * Host of an http event without hostname, as Kubeless's CLI makes it: `<function>.<API server
+ * host>.nip.io` (pkg/utils/k8sutil.go:273-280 GetLocalHostname), a wildcard DNS name that
+ * resolves to the cluster's address where an ingress controller listens.
+ */
+export function defaultHostname(
+  model: ServiceModel,
+  fn: FunctionModel,
+  target: RenderTarget,
+): string {
+  if (!target.apiServerHost) {
+    throw new UserError(
+      `functions.${fn.key}: its http event needs a host name. Kubeless's default is ${fn.name}.<API server host>.${model.defaultDNSResolution ?? 'nip.io'}, ` +
+        'but no kubeconfig was found to take the API server host from: set provider.hostname (or hostname: on the event).',
+    );
+  }
+  return `${fn.name}.${target.apiServerHost}.${model.defaultDNSResolution ?? 'nip.io'}`;
+}
+
+/**
+ * The cronjob-trigger names its CronJob `trigger-<function>` (kubelessutil.go:62) but deletes the
+ * CronJob named like the trigger (cronjob_trigger_controller.go:222), and its ownerReference kind
+ * `Trigger` lets no garbage collector clean up: only a trigger named `trigger-<function>` has its
+ * CronJob removed with it. (One schedule per function: rules.ts.)
+ */
+export function cronJobTriggerName(fn: Pick<FunctionModel, 'name'>): string {
+  return `trigger-${fn.name}`;
 }
 
 export function renderKubeless(
   model: ServiceModel,
   artifacts: Map<string, FunctionArtifact>,
   only?: FunctionModel[],
+  target: RenderTarget = {},
 ): KubeObject[] {
   const objects: KubeObject[] = [];
   for (const fn of only ?? model.functions) {
@@ -49,7 +91,7 @@ export function renderKubeless(
     if (!artifact)
       throw new Error(`renderKubeless: no artifact for function ${fn.key} (package it first)`);
     objects.push(renderFunction(model, fn, artifact));
-    for (const event of fn.events) objects.push(renderTrigger(model, fn, event));
+    for (const event of fn.events) objects.push(renderTrigger(model, fn, event, target));
   }
   return objects;
 }
@@ -100,7 +142,7 @@ function renderFunction(
           targetPort: port,
         },
       ],
-      selector: { 'created-by': 'kubeless', function: fn.name },
+      selector: { 'created-by': 'kubeless', function: fn.name, [FUNCTION_POD_LABEL]: 'true' },
       type: 'ClusterIP',
     },
   };
@@ -115,16 +157,17 @@ function renderFunction(
         scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: fn.name },
         minReplicas,
         maxReplicas,
-        ...(cpuTargetPercent !== undefined
-          ? {
-              metrics: [
-                {
-                  type: 'Resource',
-                  resource: { name: 'cpu', targetAverageUtilization: cpuTargetPercent },
-                },
-              ],
-            }
-          : {}),
+        // function_controller.go:362 reads Metrics[0]: an HPA without metrics panics the
+        // controller (re-raised by HandleCrash), so a CPU target is always written.
+        metrics: [
+          {
+            type: 'Resource',
+            resource: {
+              name: 'cpu',
+              targetAverageUtilization: cpuTargetPercent ?? DEFAULT_CPU_TARGET_PERCENT,
+            },
+          },
+        ],
       },
     };
   }
@@ -144,7 +187,10 @@ function renderDeployment(
   fn: FunctionModel,
   labels: Record<string, string>,
 ): Record<string, unknown> {
-  const container: Record<string, unknown> = { name: fn.name };
+  // `resources` always: the controller writes the Function back through its Go types
+  // (function_controller.go:238-239), which serialize an empty ResourceRequirements as {}; the
+  // same value keeps a redeploy from changing, or conflicting on, the containers list.
+  const container: Record<string, unknown> = { name: fn.name, resources: {} };
   if (fn.image !== undefined) container.image = fn.image;
   if (fn.environment.length > 0) container.env = fn.environment;
   if (fn.envFrom.length > 0) container.envFrom = fn.envFrom;
@@ -177,22 +223,33 @@ function renderDeployment(
   if (fn.imagePullSecrets.length > 0)
     podSpec.imagePullSecrets = fn.imagePullSecrets.map((name) => ({ name }));
 
-  const podMetadata: Record<string, unknown> = { labels };
-  if (Object.keys(fn.annotations).length > 0) podMetadata.annotations = fn.annotations;
+  const podMetadata: Record<string, unknown> = {
+    labels: { ...labels, [FUNCTION_POD_LABEL]: 'true' },
+    annotations: { ...fn.annotations, [RUNTIME_ANNOTATION]: fn.runtime },
+  };
   const deploymentSpec: Record<string, unknown> = {};
   if (fn.replicas !== undefined) deploymentSpec.replicas = fn.replicas;
   deploymentSpec.template = { metadata: podMetadata, spec: podSpec };
+  // An update copies only spec.deployment's annotations to the Deployment (kubelessutil.go:778);
+  // the Function's own reach it once, at creation (kubelessutil.go:647).
+  const annotations = functionAnnotations(fn);
+  if (Object.keys(annotations).length > 0) return { metadata: { annotations }, spec: deploymentSpec };
   // The controller copies the Function's labels onto the Deployment; the pod template needs them
   // for the Service selector and `logs`.
   return { spec: deploymentSpec };
 }
 
-function renderTrigger(model: ServiceModel, fn: FunctionModel, event: FunctionEvent): KubeObject {
+function renderTrigger(
+  model: ServiceModel,
+  fn: FunctionModel,
+  event: FunctionEvent,
+  target: RenderTarget,
+): KubeObject {
   switch (event.kind) {
     case 'http': {
       const spec: Record<string, unknown> = {
         'function-name': fn.name,
-        'host-name': event.hostname ?? model.hostname ?? defaultHostname(model, fn),
+        'host-name': event.hostname ?? model.hostname ?? defaultHostname(model, fn, target),
         // Kubeless prefixes the ingress path with '/' itself.
         path: event.path.replace(/^\/+/, ''),
         gateway: model.ingress.class ?? DEFAULT_INGRESS_CLASS,
@@ -214,7 +271,7 @@ function renderTrigger(model: ServiceModel, fn: FunctionModel, event: FunctionEv
       return {
         apiVersion: KUBELESS_API_VERSION,
         kind: 'CronJobTrigger',
-        metadata: metadata(model, fn, event.name),
+        metadata: metadata(model, fn, cronJobTriggerName(fn)),
         spec,
       };
     }

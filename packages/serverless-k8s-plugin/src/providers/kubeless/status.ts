@@ -23,12 +23,23 @@ import { KUBELESS_API_VERSION as FUNCTION_API } from './manifests.js';
 
 /** Everything Kubeless creates for functions carries this label. */
 export const KUBELESS_SELECTOR = 'created-by=kubeless';
+/**
+ * The pods of functions: the cronjob-trigger gives its Jobs' pods the function's labels too
+ * (cronjob-trigger kubelessutil.go:76-101), and the Job controller marks them with job-name.
+ */
+const FUNCTION_PODS = `${KUBELESS_SELECTOR},!job-name`;
 const REVISION = 'deployment.kubernetes.io/revision';
 const POLL_MS = 500;
+/**
+ * A function counts as ready once it has stayed ready this long. A pod without a readiness probe
+ * (Kubeless's have only a liveness probe) is Ready as soon as its container starts, a moment
+ * before a crash at start-up (a preloaded module that throws, a port it may not bind) shows.
+ */
+const SETTLE_MS = 2_000;
 
 /** Label selector of one function's pods. */
 export function functionPodSelector(fn: Pick<FunctionModel, 'name'>): string {
-  return `${KUBELESS_SELECTOR},function=${fn.name}`;
+  return `${FUNCTION_PODS},function=${fn.name}`;
 }
 
 /** What one poll reads in a namespace: three list calls, whatever the number of functions. */
@@ -45,7 +56,7 @@ export async function readNamespace(
   const [deployments, replicaSets, pods] = await Promise.all([
     client.list('apps/v1', 'Deployment', namespace, KUBELESS_SELECTOR),
     client.list('apps/v1', 'ReplicaSet', namespace, KUBELESS_SELECTOR),
-    client.list('v1', 'Pod', namespace, KUBELESS_SELECTOR),
+    client.list('v1', 'Pod', namespace, FUNCTION_PODS),
   ]);
   return { deployments, replicaSets, pods };
 }
@@ -104,13 +115,32 @@ export function expectsRollout(before: KubeObject, after: KubeObject): boolean {
   const old = (before.spec ?? {}) as FunctionSpecView;
   const updated = (after.spec ?? {}) as FunctionSpecView;
   const differs = (pick: (spec: FunctionSpecView) => unknown) =>
-    stableJson(pick(old) ?? null) !== stableJson(pick(updated) ?? null);
+    stableJson(goZero(pick(old))) !== stableJson(goZero(pick(updated)));
   if (differs((spec) => spec.handler) || differs((spec) => spec.timeout)) return true;
   if (differs((spec) => spec.deployment?.spec)) return true;
   if (updated.deployment?.spec?.template?.spec?.containers?.[0]?.image) return false;
   return (['function', 'checksum', 'function-content-type', 'deps'] as const).some((key) =>
     differs((spec) => spec[key]),
   );
+}
+
+/**
+ * A value as the controller's Go types see it after decoding: null, empty objects and lists,
+ * "", false and 0 are all the zero value, which apiequality.Semantic.DeepEqual (its
+ * functionObjChanged, function_controller.go:463-467) treats as equal to absent.
+ */
+function goZero(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map(goZero);
+    return items.length === 0 ? undefined : items;
+  }
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value)
+      .map(([key, item]) => [key, goZero(item)] as const)
+      .filter(([, item]) => item !== undefined);
+    return entries.length === 0 ? undefined : Object.fromEntries(entries);
+  }
+  return value === null || value === '' || value === false || value === 0 ? undefined : value;
 }
 
 const objectId = (namespace: string | undefined, name: string) => `${namespace ?? ''}/${name}`;
@@ -308,6 +338,7 @@ export async function waitKubelessReady(
   const rollouts = pendingRollouts(options.baseline ?? [], options.applied ?? []);
   const results = new Map<FunctionModel, FunctionStatus>();
   const lastSummary = new Map<FunctionModel, string>();
+  const firstReady = new Map<FunctionModel, number>();
   let pending = functions;
   for (;;) {
     const namespaces = [...new Set(pending.map((fn) => fn.namespace))];
@@ -324,9 +355,14 @@ export async function waitKubelessReady(
         states.get(fn.namespace) as NamespaceState,
         rollouts.get(objectId(fn.namespace, fn.name)),
       );
-      if (snapshot.status.ready) {
+      const readySince = snapshot.status.ready ? (firstReady.get(fn) ?? Date.now()) : undefined;
+      if (readySince === undefined) firstReady.delete(fn);
+      else firstReady.set(fn, readySince);
+      if (readySince !== undefined && (Date.now() - readySince >= SETTLE_MS || timedOut)) {
         results.set(fn, snapshot.status);
         options.progress.update(`${fn.name}: ready (${snapshot.summary})`);
+      } else if (readySince !== undefined) {
+        stillPending.push(fn);
       } else if (snapshot.fatal) {
         results.set(fn, await explainFailure(client, snapshot, snapshot.fatal));
       } else if (timedOut) {
