@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError } from './config.js';
+import { stackOf } from './reply.js';
 import { start } from './server.js';
 
 const USAGE = `Usage: serverless-k8s-runtime <module-file> [--handler NAME] [--port N] [--timeout S] [--host ADDR]
@@ -52,13 +53,13 @@ async function main(): Promise<void> {
   // A promise a handler left behind and nobody awaits must not take the function down for
   // every other request (Node's default is to exit); log it and keep serving.
   process.on('unhandledRejection', (reason) => {
-    const detail = reason instanceof Error ? (reason.stack ?? reason.message) : String(reason);
     process.stderr.write(
       JSON.stringify({
         level: 'error',
         time: new Date().toISOString(),
         msg: 'Unhandled rejection',
-        error: detail,
+        // The reason is the handler's value: even looking at it may throw (a Proxy, a getter).
+        error: stackOf(reason),
       }) + '\n',
     );
   });

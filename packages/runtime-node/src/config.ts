@@ -45,6 +45,19 @@ function positiveNumber(name: string, raw: string | number, unit: string): numbe
   return value;
 }
 
+/** Node runs a longer timer after 1 ms instead (2^31-1 ms is its limit), so refuse it up front. */
+const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+function timerSeconds(name: string, raw: string | number): number {
+  const value = positiveNumber(name, raw, 'seconds');
+  if (value > MAX_TIMER_SECONDS) {
+    throw new ConfigError(
+      `${name} must be at most ${MAX_TIMER_SECONDS} seconds (about 24.8 days, Node's timer limit), got '${raw}'.`,
+    );
+  }
+  return value;
+}
+
 function portNumber(name: string, raw: string | number): number {
   const value = typeof raw === 'number' ? raw : Number(raw.trim());
   if (!Number.isInteger(value) || value < 0 || value > 65535) {
@@ -83,8 +96,8 @@ export function resolveSettings(env: Env, overrides: SettingsOverrides = {}): Ru
 
   const timeout =
     overrides.timeout !== undefined
-      ? positiveNumber('--timeout', overrides.timeout, 'seconds')
-      : positiveNumber('FUNC_TIMEOUT', env.FUNC_TIMEOUT ?? '180', 'seconds');
+      ? timerSeconds('--timeout', overrides.timeout)
+      : timerSeconds('FUNC_TIMEOUT', env.FUNC_TIMEOUT ?? '180');
 
   let port: number;
   if (overrides.port !== undefined) port = portNumber('--port', overrides.port);
@@ -116,8 +129,9 @@ export function resolveSettings(env: Env, overrides: SettingsOverrides = {}): Ru
     debug: flag(env.FUNC_DEBUG, false),
     logLevel: logLevelRaw,
     gracePeriod:
-      overrides.gracePeriod ??
-      positiveNumber('FUNC_GRACE_PERIOD', env.FUNC_GRACE_PERIOD ?? '25', 'seconds'),
+      overrides.gracePeriod !== undefined
+        ? timerSeconds('gracePeriod', overrides.gracePeriod)
+        : timerSeconds('FUNC_GRACE_PERIOD', env.FUNC_GRACE_PERIOD ?? '25'),
     headersTimeout: overrides.headersTimeout ?? 20_000,
     requestTimeout: overrides.requestTimeout ?? 60_000,
     keepAliveTimeout: overrides.keepAliveTimeout ?? 5_000,

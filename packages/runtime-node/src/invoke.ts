@@ -1,20 +1,22 @@
-import {
-  STATUS_CODES,
-  type IncomingMessage,
-  type OutgoingHttpHeaders,
-  type ServerResponse,
-} from 'node:http';
-import { inspect } from 'node:util';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CloudEvent } from 'cloudevents';
 import { decodeBody, mediaType, RequestError } from './body.js';
 import { cloudEventMode, isCloudEvent, parseCloudEvent, toBinaryMessage } from './cloudevents.js';
 import type { RuntimeSettings } from './config.js';
+import { endLingering } from './lingering-close.js';
 import type { Metrics, Series } from './metrics.js';
-import { isStructuredResponse } from './response.js';
+import {
+  describeFailure,
+  failureReply,
+  INTERNAL_ERROR,
+  JSON_TYPE,
+  replyFor,
+  stackOf,
+  structuredReply,
+  writeReply,
+  type Reply,
+} from './reply.js';
 import type { AnyHandler, Context, Event, Handler, Logger } from './types.js';
-
-const JSON_TYPE = 'application/json';
-const TEXT_TYPE = 'text/plain; charset=utf-8';
-const BYTES_TYPE = 'application/octet-stream';
 
 /** The per-invocation context: Kubeless's fields plus a lazily created abort signal. */
 class InvocationContext implements Context {
@@ -50,43 +52,6 @@ class InvocationContext implements Context {
     context.#abortReason = reason;
     context.#controller?.abort(reason);
   }
-}
-
-/** The status, client-visible message and extra headers an error maps to. */
-function describeFailure(error: unknown): {
-  status: number;
-  message: string;
-  headers?: OutgoingHttpHeaders;
-} {
-  if (typeof error === 'object' && error !== null) {
-    const candidate = error as {
-      statusCode?: unknown;
-      status?: unknown;
-      expose?: unknown;
-      message?: unknown;
-      headers?: unknown;
-    };
-    const code = typeof candidate.statusCode === 'number' ? candidate.statusCode : candidate.status;
-    if (typeof code === 'number' && Number.isInteger(code) && code >= 400 && code <= 599) {
-      const expose = typeof candidate.expose === 'boolean' ? candidate.expose : code < 500;
-      const message =
-        expose && typeof candidate.message === 'string'
-          ? candidate.message
-          : (STATUS_CODES[code] ?? 'Error');
-      const headers =
-        typeof candidate.headers === 'object' && candidate.headers !== null
-          ? (candidate.headers as OutgoingHttpHeaders)
-          : undefined;
-      return headers ? { status: code, message, headers } : { status: code, message };
-    }
-  }
-  return { status: 500, message: 'Internal Server Error' };
-}
-
-function stackOf(error: unknown): string {
-  return error instanceof Error
-    ? (error.stack ?? String(error))
-    : `non-Error value thrown: ${inspect(error)}`;
 }
 
 /** Event/context construction, deadline and result mapping, shared by the server and invokeHandler. */
@@ -157,18 +122,17 @@ export class Invoker {
     const context = new InvocationContext(this.settings, this.log);
     const started = performance.now();
     let result: unknown;
+    let then: unknown;
     try {
       result = this.handler(event, context);
+      // Reading `then` runs the handler's code too (a getter, a Proxy trap).
+      if (typeof result === 'object' && result !== null) then = (result as { then?: unknown }).then;
     } catch (error) {
       this.fail(res, series, started, error);
       return;
     }
-    if (
-      typeof result === 'object' &&
-      result !== null &&
-      typeof (result as PromiseLike<unknown>).then === 'function'
-    ) {
-      this.awaitResult(res, series, started, context, result as PromiseLike<unknown>);
+    if (typeof then === 'function') {
+      this.awaitResult(res, series, started, context, result);
       return;
     }
     // A synchronous handler cannot be interrupted, but one that overran still gets the 408.
@@ -184,7 +148,7 @@ export class Invoker {
     series: Series,
     started: number,
     context: InvocationContext,
-    pending: PromiseLike<unknown>,
+    thenable: unknown,
   ): void {
     let settled = false;
     const onClose = (): void => {
@@ -201,22 +165,27 @@ export class Invoker {
       this.timedOut(res, series, started, context);
     }, this.timeoutMs);
     res.once('close', onClose);
-    pending.then(
-      (value) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        res.off('close', onClose);
-        this.succeed(res, series, started, value);
-      },
-      (error: unknown) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        res.off('close', onClose);
-        this.fail(res, series, started, error);
-      },
-    );
+    const onValue = (value: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      res.off('close', onClose);
+      this.succeed(res, series, started, value);
+    };
+    const onError = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      res.off('close', onClose);
+      this.fail(res, series, started, error);
+    };
+    // Promise.resolve adopts any thenable, so one whose then() throws, or calls back twice, settles
+    // once like a promise; only a promise with a hostile constructor or own then() throws here.
+    try {
+      Promise.resolve(thenable).then(onValue, onError);
+    } catch (error) {
+      onError(error);
+    }
   }
 
   private succeed(res: ServerResponse, series: Series, started: number, result: unknown): void {
@@ -225,107 +194,65 @@ export class Invoker {
       series.observe((performance.now() - started) / 1000);
       return;
     }
-    if (isCloudEvent(result)) {
-      toBinaryMessage(result).then(
-        (message) => {
-          series.observe((performance.now() - started) / 1000);
-          writeResponse(res, 200, message.headers, message.body);
-        },
-        (error: unknown) => this.fail(res, series, started, error),
-      );
-      return;
-    }
-    let status = 200;
-    let headers: OutgoingHttpHeaders | undefined;
-    let body = result;
-    if (isStructuredResponse(result)) {
-      status = result.statusCode;
-      headers = result.headers;
-      body = result.body;
-    }
-    let payload: string | Buffer;
-    let type: string;
+    let reply: Reply;
     try {
-      switch (typeof body) {
-        case 'undefined':
-          payload = '';
-          type = '';
-          break;
-        case 'string':
-          payload = body;
-          type = TEXT_TYPE;
-          break;
-        case 'object':
-          if (body instanceof Uint8Array) {
-            payload = Buffer.isBuffer(body)
-              ? body
-              : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-            type = BYTES_TYPE;
-            break;
-          }
-          payload = JSON.stringify(body);
-          type = JSON_TYPE;
-          break;
-        case 'number':
-        case 'boolean':
-          payload = JSON.stringify(body);
-          type = JSON_TYPE;
-          break;
-        default:
-          throw new TypeError(
-            `handler returned a ${typeof body}, which has no HTTP representation`,
-          );
+      if (isCloudEvent(result)) {
+        this.sendCloudEvent(res, series, started, result);
+        return;
       }
+      reply = replyFor(result);
     } catch (error) {
       this.fail(res, series, started, error);
       return;
     }
     series.observe((performance.now() - started) / 1000);
-    if (headers !== undefined) {
-      const typed = Object.keys(headers).some((name) => name.toLowerCase() === 'content-type');
-      writeResponse(
-        res,
-        status,
-        type === '' || typed ? headers : { 'Content-Type': type, ...headers },
-        payload,
+    writeReply(res, reply, this.log);
+  }
+
+  private sendCloudEvent(
+    res: ServerResponse,
+    series: Series,
+    started: number,
+    event: CloudEvent<unknown>,
+  ): void {
+    toBinaryMessage(event)
+      .then((message) => structuredReply(200, message.headers, message.body))
+      .then(
+        (reply) => {
+          series.observe((performance.now() - started) / 1000);
+          writeReply(res, reply, this.log);
+        },
+        (error: unknown) => this.fail(res, series, started, error),
       );
-      return;
-    }
-    if (type === '') {
-      res.statusCode = status;
-      res.end();
-      return;
-    }
-    // Headers stay unsent until end(), so Node adds Content-Length instead of chunking.
-    res.statusCode = status;
-    res.setHeader('Content-Type', type);
-    res.end(payload);
   }
 
   private fail(res: ServerResponse, series: Series, started: number, error: unknown): void {
     series.failures++;
     series.observe((performance.now() - started) / 1000);
     const failure = describeFailure(error);
-    if (failure.status >= 500)
+    if (failure.status >= 500) {
       this.log.error('Function failed to execute', { error: stackOf(error) });
-    else
+    } else {
       this.log.warn('Function rejected the request', {
         status: failure.status,
         error: failure.message,
       });
+    }
     if (res.headersSent) {
       // Part of a streamed response is out: cutting the connection is the only honest signal.
       res.destroy();
       return;
     }
-    const body: Record<string, unknown> = { error: failure.message };
-    if (this.settings.debug) body.stack = stackOf(error);
-    writeResponse(
-      res,
-      failure.status,
-      { ...failure.headers, 'Content-Type': JSON_TYPE },
-      JSON.stringify(body),
-    );
+    let reply: Reply;
+    try {
+      reply = failureReply(failure, this.settings.debug ? stackOf(error) : undefined);
+    } catch (invalid) {
+      this.log.error('The error carries headers that cannot be sent, answering 500', {
+        error: stackOf(invalid),
+      });
+      reply = INTERNAL_ERROR;
+    }
+    writeReply(res, reply, this.log);
   }
 
   private timedOut(
@@ -343,7 +270,11 @@ export class Invoker {
       res.destroy();
       return;
     }
-    writeResponse(res, 408, { 'Content-Type': JSON_TYPE }, JSON.stringify({ error: message }));
+    writeReply(
+      res,
+      { status: 408, headers: [], type: JSON_TYPE, body: errorBody(message) },
+      this.log,
+    );
   }
 
   /** 4xx for a request the runtime refused before the handler ran. */
@@ -353,28 +284,18 @@ export class Invoker {
       error = new RequestError(500, 'Internal Server Error');
     }
     const status = (error as RequestError).statusCode;
-    // After a refused body the rest of it is unread: close rather than reuse the connection.
-    if (status === 413) res.shouldKeepAlive = false;
-    writeResponse(
-      res,
-      status,
-      { 'Content-Type': JSON_TYPE },
-      JSON.stringify({ error: error.message }),
-    );
+    const body = errorBody(error.message);
+    if (status === 413) {
+      // The rest of the body is unread: close the connection, without resetting the answer away.
+      res.statusCode = status;
+      res.setHeader('Content-Type', JSON_TYPE);
+      endLingering(res, body);
+      return;
+    }
+    writeReply(res, { status, headers: [], type: JSON_TYPE, body }, this.log);
   }
 }
 
-function writeResponse(
-  res: ServerResponse,
-  status: number,
-  headers: OutgoingHttpHeaders,
-  body: string | Buffer,
-): void {
-  if (res.destroyed || res.writableEnded) return;
-  res.statusCode = status;
-  for (const name of Object.keys(headers)) {
-    const value = headers[name];
-    if (value !== undefined) res.setHeader(name, value);
-  }
-  res.end(body);
+function errorBody(message: string): string {
+  return JSON.stringify({ error: message });
 }

@@ -11,13 +11,21 @@ export function createLogger(functionName: string, level: LogLevel): Logger {
   const threshold = RANK[level];
   const write = (lvl: LogLevel, message: string, fields?: Record<string, unknown>): void => {
     if (RANK[lvl] < threshold) return;
-    const line = JSON.stringify({
-      level: lvl,
-      time: new Date().toISOString(),
-      function: functionName,
-      msg: message,
-      ...fields,
-    });
+    const time = new Date().toISOString();
+    let line: string;
+    try {
+      line = JSON.stringify({ level: lvl, time, function: functionName, msg: message, ...fields });
+    } catch {
+      // A handler may log what JSON cannot hold (a BigInt, a cycle, a getter that throws): logging
+      // must not fail the request, so the line goes out without its fields.
+      line = JSON.stringify({
+        level: lvl,
+        time,
+        function: functionName,
+        msg: typeof message === 'string' ? message : '(a message that is not a string)',
+        fieldsError: 'the fields could not be serialised as JSON',
+      });
+    }
     (RANK[lvl] >= RANK.warn ? process.stderr : process.stdout).write(line + '\n');
   };
   return {

@@ -64,6 +64,13 @@ export class Metrics {
     return series;
   }
 
+  /** Handler calls started and not yet finished. */
+  inFlight(): number {
+    let running = 0;
+    for (const s of this.series.values()) running += s.calls - s.observed;
+    return running;
+  }
+
   render(): string {
     const out: string[] = [];
     out.push(

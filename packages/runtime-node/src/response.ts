@@ -18,11 +18,16 @@ export interface StructuredResponse {
   readonly [STRUCTURED]: true;
 }
 
+/** A final status (1xx codes are interim: a response cannot end with one). */
+export function isFinalStatus(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 200 && value <= 599;
+}
+
 /** A response with its own status and headers; plain return values keep Kubeless semantics. */
 export function response(init: StructuredResponseInit): StructuredResponse {
   const statusCode = init.statusCode ?? 200;
-  if (!Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
-    throw new TypeError(`response(): statusCode must be an integer 100-599, got ${statusCode}`);
+  if (!isFinalStatus(statusCode)) {
+    throw new TypeError(`response(): statusCode must be an integer 200-599, got ${statusCode}`);
   }
   return { statusCode, headers: init.headers ?? {}, body: init.body, [STRUCTURED]: true };
 }

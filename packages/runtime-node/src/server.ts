@@ -6,11 +6,13 @@ import {
   type RuntimeSettings,
   type SettingsOverrides,
 } from './config.js';
+import { ServerDrain } from './drain.js';
 import { answerRuntimeEndpoint, type Lifecycle } from './health.js';
 import { Invoker } from './invoke.js';
 import { loadFunction, resolveModulePath } from './loader.js';
 import { createLogger } from './logger.js';
 import { Metrics } from './metrics.js';
+import { stackOf } from './reply.js';
 import type { AnyHandler, FunctionModule, Logger } from './types.js';
 
 /** The request pipeline for one loaded function, independent of any socket. */
@@ -43,7 +45,6 @@ export class Runtime {
 
   readonly listener = (req: IncomingMessage, res: ServerResponse): void => {
     const lifecycle = this.lifecycle;
-    if (lifecycle.draining) res.shouldKeepAlive = false;
     const method = req.method;
     if (method === 'GET' && answerRuntimeEndpoint(req.url ?? '/', res, lifecycle, this.metrics))
       return;
@@ -151,24 +152,28 @@ export async function start(options: StartOptions = {}): Promise<RuntimeHandle> 
   const runtime = new Runtime(fn, settings, log);
 
   const shortestClientTimeout = Math.min(settings.headersTimeout, settings.requestTimeout);
-  const server = createServer(
-    {
-      keepAlive: true,
-      headersTimeout: settings.headersTimeout,
-      requestTimeout: settings.requestTimeout,
-      keepAliveTimeout: settings.keepAliveTimeout,
-      // Slow clients are only noticed when this check runs; keep it well under the timeouts.
-      connectionsCheckingInterval: Math.max(100, Math.min(30_000, shortestClientTimeout / 4)),
-    },
-    runtime.listener,
-  );
+  const server = createServer({
+    keepAlive: true,
+    headersTimeout: settings.headersTimeout,
+    requestTimeout: settings.requestTimeout,
+    keepAliveTimeout: settings.keepAliveTimeout,
+    // Slow clients are only noticed when this check runs; keep it well under the timeouts.
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, shortestClientTimeout / 4)),
+  });
+  const serverDrain = new ServerDrain(server, runtime.lifecycle, log);
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    serverDrain.track(req, res);
+    runtime.listener(req, res);
+  });
   const host = await listen(server, settings.port, settings.host);
   const address = server.address();
   const port = typeof address === 'object' && address !== null ? address.port : settings.port;
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= drain(server, runtime);
+    closing ??= serverDrain
+      .run(settings.gracePeriod * 1000, runtime.metrics.inFlight())
+      .then(() => runShutdownHook(runtime));
     return closing;
   };
   const handle: RuntimeHandle = { port, host, server, runtime, close };
@@ -194,28 +199,11 @@ export async function start(options: StartOptions = {}): Promise<RuntimeHandle> 
   return handle;
 }
 
-async function drain(server: Server, runtime: Runtime): Promise<void> {
-  runtime.lifecycle.draining = true;
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  // Keep-alive connections become idle as their in-flight request ends; close them as they do.
-  const sweep = setInterval(() => server.closeIdleConnections(), 50);
-  const deadline = setTimeout(
-    () => server.closeAllConnections(),
-    runtime.settings.gracePeriod * 1000,
-  );
+async function runShutdownHook(runtime: Runtime): Promise<void> {
+  if (!runtime.fn.shutdown) return;
   try {
-    await closed;
-  } finally {
-    clearInterval(sweep);
-    clearTimeout(deadline);
-  }
-  if (runtime.fn.shutdown) {
-    try {
-      await runtime.fn.shutdown();
-    } catch (error) {
-      runtime.log.error('shutdown() failed', {
-        error: error instanceof Error ? error.stack : String(error),
-      });
-    }
+    await runtime.fn.shutdown();
+  } catch (error) {
+    runtime.log.error('shutdown() failed', { error: stackOf(error) });
   }
 }

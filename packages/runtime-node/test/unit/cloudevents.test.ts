@@ -89,6 +89,104 @@ describe('CloudEvents', () => {
     expect(called).toBe(false);
   });
 
+  it.each([
+    [
+      'a structured event without id',
+      { 'content-type': 'application/cloudevents+json' },
+      { specversion: '1.0', source: '/s', type: 't' },
+      'Invalid CloudEvent: missing id',
+    ],
+    [
+      'a structured event without specversion',
+      { 'content-type': 'application/cloudevents+json' },
+      { id: '1', source: '/s', type: 't' },
+      'Invalid CloudEvent: missing specversion',
+    ],
+    [
+      'a structured event with an empty source and no type',
+      { 'content-type': 'application/cloudevents+json' },
+      { id: '1', specversion: '1.0', source: '' },
+      'Invalid CloudEvent: missing source, type',
+    ],
+    [
+      'a structured event with a numeric id',
+      { 'content-type': 'application/cloudevents+json' },
+      { id: 7, specversion: '1.0', source: '/s', type: 't' },
+      'Invalid CloudEvent: id must be a string',
+    ],
+    [
+      'a structured event that is an array',
+      { 'content-type': 'application/cloudevents+json' },
+      [{ id: '1', specversion: '1.0', source: '/s', type: 't' }],
+      'Invalid CloudEvent: a structured CloudEvent needs a JSON object body',
+    ],
+    [
+      'a binary event without ce-id',
+      { 'ce-specversion': '1.0', 'ce-source': '/s', 'ce-type': 't' },
+      'x',
+      'Invalid CloudEvent: missing ce-id',
+    ],
+    [
+      'a binary event with only ce-id',
+      { 'ce-id': '1' },
+      'x',
+      'Invalid CloudEvent: missing ce-source, ce-specversion, ce-type',
+    ],
+    [
+      'a binary event with an empty ce-source',
+      { 'ce-id': '1', 'ce-specversion': '1.0', 'ce-source': '', 'ce-type': 't' },
+      'x',
+      'Invalid CloudEvent: missing ce-source',
+    ],
+    [
+      'a binary event with a malformed ce-time',
+      {
+        'ce-id': '1',
+        'ce-specversion': '1.0',
+        'ce-source': '/s',
+        'ce-type': 't',
+        'ce-time': 'soon',
+      },
+      'x',
+      'Invalid CloudEvent: ce-time must be an RFC 3339 timestamp',
+    ],
+    [
+      'a structured event with a malformed time',
+      { 'content-type': 'application/cloudevents+json' },
+      { id: '1', specversion: '1.0', source: '/s', type: 't', time: 'yesterday' },
+      'Invalid CloudEvent: time must be an RFC 3339 timestamp',
+    ],
+    [
+      'a binary event whose ce-source is not a URI reference',
+      { 'ce-id': '1', 'ce-specversion': '1.0', 'ce-source': 'a b', 'ce-type': 't' },
+      'x',
+      'Invalid CloudEvent: ce-source must match format "uri-reference"',
+    ],
+    [
+      'a structured event whose source is not a URI reference',
+      { 'content-type': 'application/cloudevents+json' },
+      { id: '1', specversion: '1.0', source: 'a b', type: 't' },
+      'Invalid CloudEvent: source must match format "uri-reference"',
+    ],
+    [
+      'a binary event with an unsupported spec version',
+      { 'ce-id': '1', 'ce-specversion': '9.9', 'ce-source': '/s', 'ce-type': 't' },
+      'x',
+      "Invalid CloudEvent: unsupported ce-specversion '9.9' (use 1.0 or 0.3)",
+    ],
+  ])('refuses %s with a 400 naming the problem', async (_name, headers, body, message) => {
+    let called = false;
+    const { url } = await serve({ handler: () => void (called = true) });
+    const res = await fetch(url, {
+      method: 'POST',
+      headers,
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: message });
+    expect(called).toBe(false);
+  });
+
   it('sends a returned CloudEvent in binary mode', async () => {
     const { url } = await serve({
       handler: () =>

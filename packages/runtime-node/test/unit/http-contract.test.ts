@@ -1,6 +1,8 @@
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpError, response, type Handler } from '../../src/index.js';
 import { closeAll, serve } from './helpers.js';
+import { collect, exchange, headerValues, onlyResponse, parseResponses } from './raw-http.js';
 
 afterEach(closeAll);
 
@@ -226,6 +228,64 @@ describe('request bodies', () => {
   });
 });
 
+describe('refused bodies', () => {
+  const oversized = (head: string, body: Buffer): Buffer =>
+    Buffer.concat([Buffer.from(head), body]);
+
+  it('lets the client read the 413 for a declared oversized body, 30 times in a row', async () => {
+    const { handle } = await serve({ handler: () => 'never called' }, { REQ_MB_LIMIT: '0.001' });
+    const body = Buffer.alloc(4 * 1024 * 1024, 'x');
+    const request = oversized(
+      `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n`,
+      body,
+    );
+    const outcomes: string[] = [];
+    for (let attempt = 0; attempt < 30; attempt++) {
+      const reply = await exchange(handle.port, request);
+      const status = /^HTTP\/1\.1 (\d{3})/.exec(reply.bytes.toString('latin1'))?.[1];
+      outcomes.push(`${status ?? 'no response'}${reply.error ? ` ${reply.error}` : ''}`);
+    }
+    expect(outcomes).toEqual(Array.from({ length: 30 }, () => '413'));
+  });
+
+  it('lets the client read the 413 for a chunked body that grows too large', async () => {
+    const { handle } = await serve({ handler: () => 'never called' }, { REQ_MB_LIMIT: '0.001' });
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    const chunks = Array.from({ length: 32 }, () =>
+      Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')]),
+    );
+    const request = oversized(
+      'POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n',
+      Buffer.concat([...chunks, Buffer.from('0\r\n\r\n')]),
+    );
+    const reply = await exchange(handle.port, request);
+    expect(reply.error).toBeUndefined();
+    const refused = onlyResponse(reply, 'POST');
+    expect(refused.status).toBe(413);
+    expect(headerValues(refused, 'connection')).toEqual(['close']);
+    expect(JSON.parse(refused.body.toString())).toMatchObject({
+      error: expect.stringContaining('REQ_MB_LIMIT'),
+    });
+  });
+
+  it('closes a refused connection whose client keeps sending, within a bounded time', async () => {
+    const { handle } = await serve({ handler: () => 'never called' }, { REQ_MB_LIMIT: '0.001' });
+    const socket = connect(handle.port, '127.0.0.1');
+    const reply = collect(socket, 10_000);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n');
+    const trickle = setInterval(() => socket.writable && socket.write('z'.repeat(1024)), 20);
+    const started = Date.now();
+    try {
+      const { bytes } = await reply;
+      expect(bytes.toString('latin1')).toMatch(/^HTTP\/1\.1 413 /);
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+});
+
 describe('response mapping', () => {
   it.each([
     ['a string', () => 'hi', 'text/plain; charset=utf-8', 'hi'],
@@ -408,7 +468,6 @@ describe('errors', () => {
 
 describe('draining', () => {
   it('reports not ready and closes keep-alive connections while in-flight requests finish', async () => {
-    const { connect } = await import('node:net');
     let shutdownRan = false;
     const { handle } = await serve({
       handler: {
@@ -439,6 +498,89 @@ describe('draining', () => {
     expect(responses[0]).toMatch(/^HTTP\/1\.1 200[\s\S]*finished$/);
     expect(responses[1]).toMatch(/^HTTP\/1\.1 503[\s\S]*Connection: close[\s\S]*Draining$/);
     expect(shutdownRan).toBe(true);
+  });
+
+  it('answers a request already on its way over an idle keep-alive connection', async () => {
+    const { handle } = await serve({ handler: (event) => event.extensions.request.url });
+    const socket = connect(handle.port, '127.0.0.1');
+    const reply = collect(socket, 5000);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => socket.once('data', resolve));
+    // The next request is on the wire, not yet read, as the drain starts.
+    socket.write('GET /second HTTP/1.1\r\nHost: x\r\n\r\n');
+    const closing = handle.close();
+    const { bytes, error } = await reply;
+    await closing;
+    expect(error).toBeUndefined();
+    const responses = parseResponses(bytes, 'GET');
+    expect(responses.map((r) => [r.status, r.body.toString()])).toEqual([
+      [200, '/first'],
+      [200, '/second'],
+    ]);
+    expect(headerValues(responses[1]!, 'connection')).toEqual(['close']);
+  });
+
+  it('answers a request in flight when the drain starts with Connection: close', async () => {
+    const { handle } = await serve({
+      handler: () => new Promise((resolve) => setTimeout(resolve, 150, 'finished')),
+    });
+    const socket = connect(handle.port, '127.0.0.1');
+    const reply = collect(socket, 5000);
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    const closing = handle.close();
+    const { bytes, error } = await reply;
+    await closing;
+    expect(error).toBeUndefined();
+    const response = parseResponses(bytes, 'GET');
+    expect(response).toHaveLength(1);
+    expect(response[0]!.body.toString()).toBe('finished');
+    expect(headerValues(response[0]!, 'connection')).toEqual(['close']);
+  });
+
+  it('keeps idle keep-alive connections for a grace moment, then closes them', async () => {
+    const { handle } = await serve({ handler: (event) => event.extensions.request.url });
+    const idle = connect(handle.port, '127.0.0.1');
+    const late = connect(handle.port, '127.0.0.1');
+    const idleReply = collect(idle, 5000);
+    const lateReply = collect(late, 5000);
+    await Promise.all(
+      [idle, late].map((s) => new Promise((resolve) => s.once('connect', resolve))),
+    );
+    for (const socket of [idle, late]) {
+      socket.write('GET /first HTTP/1.1\r\nHost: x\r\n\r\n');
+      await new Promise((resolve) => socket.once('data', resolve));
+    }
+    const started = Date.now();
+    const closing = handle.close();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    late.write('GET /late HTTP/1.1\r\nHost: x\r\n\r\n');
+    const lateResponses = parseResponses((await lateReply).bytes, 'GET');
+    expect(lateResponses.map((r) => r.body.toString())).toEqual(['/first', '/late']);
+    expect(headerValues(lateResponses[1]!, 'connection')).toEqual(['close']);
+    const idleResult = await idleReply;
+    await closing;
+    expect(idleResult.error).toBeUndefined();
+    expect(parseResponses(idleResult.bytes, 'GET')).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+
+  it('logs the drain: requests in flight when it started and the time it took', async () => {
+    const { handle, url, log } = await serve({
+      handler: () => new Promise((resolve) => setTimeout(resolve, 100, 'done')),
+    });
+    const pending = fetch(url).then((res) => res.text());
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await handle.close();
+    expect(await pending).toBe('done');
+    const started = log.entries.find((entry) => entry.message === 'Draining');
+    const finished = log.entries.find((entry) => entry.message === 'Drained');
+    expect(started?.fields).toEqual({ inFlight: 1 });
+    expect(finished?.fields).toMatchObject({ inFlight: 1, durationMs: expect.any(Number) });
+    expect(finished!.fields!.durationMs as number).toBeGreaterThanOrEqual(50);
   });
 
   it('cuts requests still running after FUNC_GRACE_PERIOD and finishes closing', async () => {

@@ -1,5 +1,5 @@
 import { CloudEvent } from 'cloudevents';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HttpError, invokeHandler, response, type Handler } from '../../src/index.js';
 import { recordingLogger } from './helpers.js';
 
@@ -124,6 +124,33 @@ describe('invokeHandler', () => {
     );
     expect(result.statusCode).toBe(408);
     expect(signal?.aborted).toBe(true);
+  });
+
+  it('logs fields JSON cannot hold without failing the request', async () => {
+    const lines: string[] = [];
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation(((chunk: string) => {
+      lines.push(chunk);
+      return true;
+    }) as typeof process.stdout.write);
+    let result;
+    try {
+      result = await invokeHandler(
+        (_event, context) => {
+          context.log.info('counted', { n: 1n });
+          return 'ok';
+        },
+        {},
+        { env: {} },
+      );
+    } finally {
+      write.mockRestore();
+    }
+    expect(result.text()).toBe('ok');
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged.find((entry) => entry.msg === 'counted')).toMatchObject({
+      level: 'info',
+      fieldsError: 'the fields could not be serialised as JSON',
+    });
   });
 
   it('passes CloudEvent requests through the same parsing', async () => {

@@ -112,11 +112,31 @@ describe('settings from the Kubeless environment', () => {
     [{ PORT: 'http' }, /PORT must be a port number/],
     [{ REQ_MB_LIMIT: '-1' }, /REQ_MB_LIMIT must be a positive number of MiB/],
     [
+      { FUNC_TIMEOUT: '2147484' },
+      /FUNC_TIMEOUT must be at most 2147483 seconds \(about 24\.8 days, Node's timer limit\), got '2147484'/,
+    ],
+    [{ FUNC_GRACE_PERIOD: '2592000' }, /FUNC_GRACE_PERIOD must be at most 2147483 seconds/],
+    [
       { FUNC_LOG_LEVEL: 'loud' },
       /FUNC_LOG_LEVEL must be one of debug, info, warn, error; got 'loud'/,
     ],
   ])('rejects %o with a message naming the variable', (env, message) => {
     expect(() => resolveSettings(env)).toThrow(ConfigError);
     expect(() => resolveSettings(env)).toThrow(message);
+  });
+
+  it('accepts timeouts up to the timer limit and checks programmatic ones the same way', () => {
+    expect(
+      resolveSettings({ FUNC_TIMEOUT: '2147483', FUNC_GRACE_PERIOD: '2147483' }),
+    ).toMatchObject({ timeout: 2147483, gracePeriod: 2147483 });
+    expect(() => resolveSettings({}, { timeout: 1e7 })).toThrow(
+      /--timeout must be at most 2147483/,
+    );
+    expect(() => resolveSettings({}, { gracePeriod: 1e7 })).toThrow(
+      /gracePeriod must be at most 2147483/,
+    );
+    expect(() => resolveSettings({}, { gracePeriod: -1 })).toThrow(
+      /gracePeriod must be a positive number of seconds/,
+    );
   });
 });
