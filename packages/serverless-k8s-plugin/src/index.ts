@@ -22,6 +22,7 @@ import type { ProviderName } from './model/types.js';
 import { knativeProvider } from './providers/knative/index.js';
 import { kubelessProvider } from './providers/kubeless/index.js';
 import type { ProviderAdapter } from './providers/types.js';
+import { closestSpelling } from './util/closest-spelling.js';
 import { UserError } from './util/errors.js';
 
 /** The parts of the Serverless instance this plugin uses. */
@@ -134,8 +135,18 @@ class ServerlessK8sPlugin {
     serverless.configSchemaHandler.defineProvider('kubeless', providerSchema('kubeless'));
     serverless.configSchemaHandler.defineProvider('knative', providerSchema('knative'));
     const providerName = serverless.service.provider.name;
-    // Loaded into a service of another provider (e.g. aws), the plugin stays out of the way.
-    if (!isProviderName(providerName)) return;
+    if (!isProviderName(providerName)) {
+      // A misspelt provider would otherwise fall through to the framework's default packaging
+      // and exit 0 having deployed nothing.
+      const meant = closestSpelling(String(providerName), Object.keys(ADAPTERS));
+      if (meant) {
+        throw new serverless.classes.Error(
+          `provider.name "${String(providerName)}" is not supported; did you mean "${meant}"? (serverless-k8s takes kubeless or knative)`,
+        );
+      }
+      // Loaded into a service of another provider (e.g. aws), the plugin stays out of the way.
+      return;
+    }
     serverless.setProvider(providerName, this);
     this.replaceDefaultPackaging();
     this.commands = COMMANDS;

@@ -7,14 +7,18 @@ import type { ApplyResult, ClusterClient, KubeObject } from '../cluster/types.js
 import type { FunctionModel } from '../model/types.js';
 import type { FunctionStatus, ObjectRef, ProviderAdapter } from '../providers/types.js';
 import { pollUntil } from '../cluster/poll.js';
+import { stableJson } from '../util/stable-json.js';
 import { UserError } from '../util/errors.js';
 import type { Command, CommandContext } from './context.js';
 import { booleanOption, parseWaitTimeout, stringOption } from './options.js';
 import { deleteObjects, listOwned, objectKey, staleObjects } from './owned.js';
 import { packageService } from './package.js';
+import { missingReferenceWarnings, serviceReferences } from './references.js';
 import { countOf, objectRef, statusLine } from './report.js';
 
 const DEFAULT_WAIT_MS = 300_000;
+/** How often a wait that shows no progress line (no terminal) prints a status line. */
+const STATUS_LINE_MS = 20_000;
 
 /** The readiness deadline of --wait-timeout; commands call it first so a typo fails before anything is applied. */
 export function waitTimeoutMs(ctx: CommandContext): number {
@@ -88,14 +92,31 @@ async function waitAndReport(
   const waiting = progress.create({
     message: `Waiting for ${countOf(functions.length, 'function')} to be ready`,
   });
+  // Progress lines show only on a terminal: elsewhere (CI logs) a status line every 20 s says
+  // what each function is still waiting for.
+  const latest = new Map<string, string>();
+  const started = Date.now();
+  const heartbeat = process.stdout.isTTY
+    ? undefined
+    : setInterval(() => {
+        const waited = Math.round((Date.now() - started) / 1000);
+        log.notice(`Still waiting after ${waited}s: ${[...latest.values()].join('; ') || 'no status yet'}`);
+      }, STATUS_LINE_MS);
   let statuses: FunctionStatus[];
   try {
     statuses = await ctx.provider.waitReady(client, ctx.model, functions, {
       timeoutMs,
-      progress: { update: (message) => waiting.update(message) },
+      progress: {
+        update: (message) => {
+          waiting.update(message);
+          const name = message.slice(0, message.indexOf(':'));
+          if (name) latest.set(name, message);
+        },
+      },
       ...rolloutFrom,
     });
   } finally {
+    if (heartbeat) clearInterval(heartbeat);
     waiting.remove();
   }
   for (const status of statuses) {
@@ -105,6 +126,7 @@ async function waitAndReport(
     } else {
       log.error(statusLine(status));
     }
+    for (const warning of status.warnings ?? []) log.warning(`${status.name}: ${warning}`);
   }
   const failed = statuses.filter((status) => !status.ready);
   if (failed.length > 0) {
@@ -115,6 +137,42 @@ async function waitAndReport(
       `Deploy failed: ${failed.length} of ${countOf(statuses.length, 'function')} not ready on ${client.clusterName} (${reasons.join('; ')}).`,
     );
   }
+}
+
+function fieldAt(object: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
+}
+
+/**
+ * Objects whose immutable fields serverless.yml changed: deleted here so that the apply creates
+ * them anew (the API would refuse the change). Returns what was replaced and why, for the report.
+ */
+async function replaceImmutable(
+  client: ClusterClient,
+  provider: ProviderAdapter,
+  objects: KubeObject[],
+): Promise<string[]> {
+  const replaced: string[] = [];
+  for (const object of objects) {
+    const fields = provider.immutableFields?.(object) ?? [];
+    if (fields.length === 0) continue;
+    const live = await client.get(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+    if (!live) continue;
+    // A field serverless.yml leaves out keeps what the API defaulted it to (a KafkaSource's
+    // generated consumer group): only fields it sets can differ.
+    const changed = fields.filter(
+      (field) =>
+        fieldAt(object, field) !== undefined &&
+        stableJson(fieldAt(live, field)) !== stableJson(fieldAt(object, field)),
+    );
+    if (changed.length === 0) continue;
+    await client.delete(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+    await client.waitGone([object], PREREQUISITE_WAIT_MS);
+    replaced.push(`replaced ${object.kind}/${object.metadata.name}: ${changed.join(', ')} cannot change once created`);
+  }
+  return replaced;
 }
 
 /** How long a platform controller may take to create what an object needs before it is applied. */
@@ -186,6 +244,8 @@ export async function rollout(
   const client = await ctx.cluster();
   const notes = await provider.preflight(client, model, prune ? undefined : functions);
   for (const warning of notes?.warnings ?? []) log.warning(warning);
+  for (const warning of await missingReferenceWarnings(client, serviceReferences(model, functions)))
+    log.warning(warning);
   await ensureNamespaces(ctx, client, objects);
 
   const applying = progress.create({
@@ -204,6 +264,8 @@ export async function rollout(
       force: booleanOption(ctx.options, 'force', false),
       ...(provider.takesOverFrom ? { takesOverFrom: provider.takesOverFrom } : {}),
     };
+    const replaced = await replaceImmutable(client, provider, objects);
+    for (const line of replaced) log.notice(`  ${line}`);
     const later = objects.filter((object) => provider.prerequisite?.(object));
     results = await client.apply(
       objects.filter((object) => !later.includes(object)),

@@ -49,7 +49,10 @@ export async function bundleAndRender(
     }
   }
   const server = kubeconfigServer(model.context);
-  const target = server ? { apiServerHost: new URL(server).hostname } : {};
+  const target = {
+    ...(server ? { apiServerHost: new URL(server).hostname } : {}),
+    warn: (message: string) => ctx.utils.log.warning(message),
+  };
   return { artifacts, objects: provider.render(model, artifacts, only, target) };
 }
 

@@ -118,6 +118,7 @@ const providerProperties: Record<string, Schema> = {
   // Knative.
   nodeImage: string,
   createBroker: boolean,
+  allowZeroInitialScale: boolean,
 };
 
 const functionProperties: Record<string, Schema> = {

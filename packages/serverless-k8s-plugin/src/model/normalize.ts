@@ -59,7 +59,17 @@ export const DEFAULT_RUNTIME: Record<ProviderName, string> = {
   kubeless: 'nodejs14',
   knative: 'nodejs20',
 };
-/** Official Node.js image in active LTS; runs the bundle (targeting Node 20) and the runtime. */
+/**
+ * Kubeless: DEFAULT_RUNTIME. Knative: the Node.js major of the image that runs the code
+ * (node:24-alpine → nodejs24), so FUNC_RUNTIME and the bundle's target match what runs.
+ */
+function defaultRuntime(model: ServiceModel): string {
+  if (model.provider === 'kubeless') return DEFAULT_RUNTIME.kubeless;
+  const major = /^(?:.*\/)?node:(\d+)/.exec(model.nodeImage)?.[1];
+  return major ? `nodejs${major}` : DEFAULT_RUNTIME.knative;
+}
+
+/** Official Node.js image in active LTS; runs the bundle and the runtime. */
 export const DEFAULT_NODE_IMAGE = 'node:24-alpine';
 export const DEFAULT_DNS_RESOLUTION = 'nip.io';
 
@@ -70,7 +80,7 @@ const PROVIDER_ONLY: Record<ProviderName, { provider: string[]; function: string
     function: ['servicePort', 'replicas', 'externalDependencies'],
   },
   knative: {
-    provider: ['nodeImage', 'createBroker'],
+    provider: ['nodeImage', 'createBroker', 'allowZeroInitialScale'],
     function: ['concurrency', 'traffic', 'visibility', 'build'],
   },
 };
@@ -155,6 +165,10 @@ export function normalize(input: NormalizeInput, rules?: PlatformRules): Service
     ingress,
     nodeImage: read.string(provider.nodeImage, 'provider.nodeImage') ?? DEFAULT_NODE_IMAGE,
     createBroker: read.boolean(provider.createBroker, 'provider.createBroker') ?? false,
+    allowZeroInitialScale: read.boolean(
+      provider.allowZeroInitialScale,
+      'provider.allowZeroInitialScale',
+    ),
     individually: input.package?.individually ?? false,
     commonLabels: {
       [LABELS.managedBy]: MANAGER,
@@ -244,7 +258,7 @@ function normalizeFunction(
   const runtime =
     read.string(raw.runtime, `${path}.runtime`) ??
     read.string(provider.runtime, 'provider.runtime') ??
-    DEFAULT_RUNTIME[model.provider];
+    defaultRuntime(model);
   const family = runtimeFamily(runtime);
   if (family !== 'nodejs' && !FOREIGN_RUNTIMES[family]) {
     problems.add(
@@ -455,6 +469,9 @@ function normalizeEnv(read: Reader, value: unknown, path: string): EnvVar[] {
   } else {
     read.problems.add(path, 'must be a map (NAME: value) or a list of { name, value | valueFrom }');
   }
+  // An empty value is the same as none for Kubernetes, and server-side apply on 1.20 turns "" in a
+  // custom resource into null, which Knative's CRD schema rejects ("must be of type string").
+  for (const envVar of vars) if (envVar.value === '') delete envVar.value;
   for (const envVar of vars) {
     // apimachinery validation.IsEnvVarName, which the API server applies to every container.
     if (!ENV_VAR_NAME.test(envVar.name) || envVar.name === '.' || envVar.name === '..') {

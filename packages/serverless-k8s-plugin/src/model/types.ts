@@ -191,6 +191,11 @@ export interface ServiceModel {
   nodeImage: string;
   /** Knative: create the Broker(s) that cloudEvent events name. */
   createBroker: boolean;
+  /**
+   * Knative: the cluster's config-autoscaler sets allow-zero-initial-scale, so
+   * `autoscaling.initialScale: 0` is accepted.
+   */
+  allowZeroInitialScale?: boolean;
   /** package.individually. */
   individually: boolean;
   /** Labels on every object: managed-by, service, stage. */

@@ -17,6 +17,8 @@ export interface FunctionStatus {
   desiredReplicas: number;
   /** Why it is not ready, in words a user can act on (reason, message, last log lines). */
   problem?: string;
+  /** What is wrong beside it that does not make it unready (e.g. a custom domain not served). */
+  warnings?: string[];
 }
 
 /** What preflight found that does not stop a deploy. */
@@ -64,6 +66,8 @@ export interface ObjectRef {
 export interface RenderTarget {
   /** Host of the API server the kubeconfig points at (Kubeless's default ingress hosts use it). */
   apiServerHost?: string;
+  /** Hears what rendering had to decide without the facts it wanted. */
+  warn?: (message: string) => void;
 }
 
 export interface ProviderAdapter {
@@ -139,6 +143,11 @@ export interface ProviderAdapter {
    * the function's Service). Deploy applies such objects after the others, once it exists.
    */
   prerequisite?(object: KubeObject): ObjectRef | undefined;
+  /**
+   * Optional: fields of `object` its API refuses to change once created (dotted paths, e.g.
+   * `spec.broker`); deploy replaces an object whose live value differs (delete, then create).
+   */
+  immutableFields?(object: KubeObject): string[];
   /**
    * Optional: whether an apply conflict on `live` with these field managers is the platform's own
    * controller having written the object back, whose fields the deploy may take over.

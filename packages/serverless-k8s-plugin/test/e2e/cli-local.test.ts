@@ -22,7 +22,7 @@ describe('serverless package', () => {
     const result = await service.sls(['package']);
     expect(result.code, result.output).toBe(0);
     expect(result.output).toMatch(
-      /✔ Packaged 2 functions in \d+ ms: 3 objects → \.serverless\/e2e-shop-dev\.yaml/,
+      /✔ Packaged 3 functions in \d+ ms: 5 objects → \.serverless\/e2e-shop-dev\.yaml/,
     );
     const documents = yaml.loadAll(
       await readFile(path.join(service.dir, '.serverless', 'e2e-shop-dev.yaml'), 'utf8'),
@@ -31,8 +31,10 @@ describe('serverless package', () => {
       metadata: { name: string; namespace: string; labels: Record<string, string> };
     }[];
     expect(documents.map((d) => `${d.kind}/${d.metadata.name}`).sort()).toEqual([
+      'CronJobTrigger/trigger-tick',
       'Function/greet',
       'Function/hello',
+      'Function/tick',
       'HTTPTrigger/hello-http-0',
     ]);
     for (const document of documents) {
@@ -87,7 +89,7 @@ describe('user mistakes', () => {
     const result = await service.sls(['invoke', 'local', '-f', 'helo']);
     expect(result.code).not.toBe(0);
     expect(result.output).toContain(
-      'Function "helo" is not in serverless.yml. Functions: hello, greet.',
+      'Function "helo" is not in serverless.yml. Functions: hello, greet, tick.',
     );
     expect(result.output).not.toMatch(/\n\s+at .+\(.+:\d+:\d+\)/);
   });

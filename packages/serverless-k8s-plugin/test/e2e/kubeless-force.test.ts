@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminApi, testCluster } from '../../../../test/harness/cluster.js';
 import { useTestNamespace } from '../../../../test/harness/namespaces.js';
 import { copyService, type CliResult, type ServiceCopy } from './cli.js';
-import { kubelessFunctionPath } from './controller.js';
+
+const kubelessFunctionPath = (namespace: string, name: string): string =>
+  `/apis/kubeless.io/v1beta1/namespaces/${namespace}/functions/${name}`;
 
 const namespace = useTestNamespace('e2e-kubeless-force');
 let service: ServiceCopy;

@@ -3,7 +3,7 @@
 // as client-go's event correlator does.
 import { randomBytes } from 'node:crypto';
 import type { Event, ObjectReference } from 'kubernetes-types/core/v1.js';
-import type { KubeApi } from '../kube-api.js';
+import { ApiError, type KubeApi } from '../kube-api.js';
 
 export class EventRecorder {
   private readonly seen = new Map<string, { name: string; count: number }>();
@@ -15,9 +15,11 @@ export class EventRecorder {
   ) {}
 
   record(object: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): void {
-    void this.write(object, type, reason, message).catch((err: Error) =>
-      this.log(`event ${reason} for ${object.namespace ?? ''}/${object.name ?? ''}: ${err.message}`),
-    );
+    void this.write(object, type, reason, message).catch((err: Error) => {
+      // A namespace being deleted takes no new events; nothing is lost that anyone could read.
+      if (err instanceof ApiError && err.status === 403 && /being terminated/.test(err.responseText)) return;
+      this.log(`event ${reason} for ${object.namespace ?? ''}/${object.name ?? ''}: ${err.message}`);
+    });
   }
 
   private async write(object: ObjectReference, type: string, reason: string, message: string): Promise<void> {

@@ -20,6 +20,12 @@ const log = (message: string): void => {
   process.stderr.write(`${new Date().toISOString()} node-agent: ${message}\n`);
 };
 
+// A kubelet outlives what goes wrong with one pod: a stray rejection is logged, not fatal.
+const unexpected = (what: unknown): void =>
+  log(`unexpected: ${what instanceof Error ? (what.stack ?? what.message) : String(what)}`);
+process.on('unhandledRejection', unexpected);
+process.on('uncaughtException', unexpected);
+
 async function main(): Promise<void> {
   const configPath = process.argv[2];
   if (!configPath) throw new Error('usage: node-agent CONFIG.json');
@@ -31,7 +37,9 @@ async function main(): Promise<void> {
 
   await network.setUp();
   const proxy = new ServiceProxy(api, network, log, () => {
-    for (const worker of workers.values()) void worker.writeHosts();
+    for (const worker of workers.values()) {
+      worker.writeHosts().catch((err: Error) => log(`hosts of pod ${worker.key}: ${err.message}`));
+    }
   });
   await proxy.start();
 

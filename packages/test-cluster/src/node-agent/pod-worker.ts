@@ -159,7 +159,7 @@ export class PodWorker {
 
   /** /etc/hosts of the pod: itself and every Service (rewritten in place when Services change). */
   async writeHosts(): Promise<void> {
-    if (!this.sandbox) return;
+    if (!this.sandbox || this.terminating) return;
     const lines = [
       '127.0.0.1\tlocalhost',
       '::1\tlocalhost ip6-localhost ip6-loopback',

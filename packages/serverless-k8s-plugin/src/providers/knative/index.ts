@@ -20,6 +20,7 @@ import {
 import { buildDockerImages } from './dockerfile.js';
 import { needsRuntimeBundle, renderKnative } from './manifests.js';
 import { retainOnPrune } from './prune.js';
+import { knativeRules } from './rules.js';
 import { describe, proxyTarget, waitReady } from './status.js';
 import { checkTrafficRevisions, validateTraffic } from './traffic.js';
 
@@ -81,6 +82,7 @@ async function preflight(
 
 export const knativeProvider: ProviderAdapter = {
   name: 'knative',
+  rules: knativeRules,
   render(model, artifacts, only) {
     const functions = only ?? model.functions;
     const runtime = functions.some(needsRuntimeBundle) ? runtimeBundle() : undefined;
@@ -103,4 +105,9 @@ export const knativeProvider: ProviderAdapter = {
     return buildDockerImages(model, only ?? model.functions, artifacts, runtimeBundle, options);
   },
   retainOnPrune,
+  // Eventing's webhooks refuse these changes ("Immutable fields changed"): Trigger spec.broker
+  // (knative/eventing pkg/apis/eventing/v1/trigger_validation.go:42-44,182-199) and KafkaSource
+  // spec.consumerGroup (eventing-kafka-broker control-plane/pkg/apis/sources/v1beta1/kafka_validation.go).
+  immutableFields: (object) =>
+    object.kind === TRIGGER.kind ? ['spec.broker'] : object.kind === KAFKA_SOURCE.kind ? ['spec.consumerGroup'] : [],
 };

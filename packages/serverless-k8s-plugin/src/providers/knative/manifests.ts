@@ -19,12 +19,15 @@ import {
 } from './api.js';
 import { codeDelivery } from './delivery.js';
 import { dockerImageRef } from './dockerfile.js';
+import { pingSourceData } from './rules.js';
 import { renderTraffic } from './traffic.js';
 
 const AUTOSCALING_PREFIX = 'autoscaling.knative.dev/';
 const VISIBILITY_LABEL = 'networking.knative.dev/visibility';
 const DESCRIPTION_ANNOTATION = 'serverless-k8s.io/description';
 const DNS_LABEL_MAX = 63;
+/** The `node` user of the official Node.js images (and the USER of `build: docker` images). */
+const NODE_IMAGE_UID = 1000;
 
 /** True when the function's code travels in a ConfigMap or a built image (both need the runtime bundle). */
 export function needsRuntimeBundle(fn: FunctionModel): boolean {
@@ -140,6 +143,13 @@ function renderService(
     volumeMounts.push(delivery.volumeMount);
   }
 
+  if (needsCode) {
+    // The official Node.js images run as root; a cluster that enforces non-root pods (Pod
+    // Security "restricted", or Knative's later secure-pod-defaults) would never start them.
+    // uid 1000 is the images' `node` user; Knative v1.4's container field mask allows both
+    // fields without a feature flag (pkg/apis/serving/fieldmask.go:621-645).
+    container.securityContext = { runAsNonRoot: true, runAsUser: NODE_IMAGE_UID };
+  }
   // protocol as the CRD defaults it: a field the server fills in would make every apply a change.
   container.ports = [{ name: 'http1', containerPort: fn.port, protocol: 'TCP' }];
   container.env = runtimeEnv(fn);
@@ -244,11 +254,7 @@ function eventObject(
     case 'schedule': {
       const spec: Record<string, unknown> = { schedule: event.cron };
       if (event.timezone) spec.timezone = event.timezone;
-      if (event.payload !== undefined) {
-        const isText = typeof event.payload === 'string';
-        spec.contentType = isText ? 'text/plain' : 'application/json';
-        spec.data = isText ? (event.payload as string) : JSON.stringify(event.payload);
-      }
+      if (event.payload !== undefined) Object.assign(spec, pingSourceData(event.payload));
       spec.sink = serviceRef(fn);
       return { apiVersion: PING_SOURCE.apiVersion, kind: PING_SOURCE.kind, metadata, spec };
     }

@@ -12,7 +12,7 @@ import type {
   TriggerInfo,
 } from '../types.js';
 import { diagnosePods, formatPodStates, type PodDiagnosis } from '../../cluster/pods.js';
-import { KSERVICE, REVISION, SERVICE_LABEL, USER_CONTAINER } from './api.js';
+import { DOMAIN_MAPPING, KSERVICE, REVISION, SERVICE_LABEL, USER_CONTAINER } from './api.js';
 
 const POLL_INTERVAL_MS = 1000;
 
@@ -182,7 +182,38 @@ export async function waitReady(
   options: { timeoutMs: number; progress: ProgressSink },
 ): Promise<FunctionStatus[]> {
   const deadline = Date.now() + options.timeoutMs;
-  return Promise.all(functions.map((fn) => waitOne(client, fn, deadline, options.progress)));
+  return Promise.all(
+    functions.map(async (fn) => {
+      const status = await waitOne(client, fn, deadline, options.progress);
+      const warnings = await domainMappingWarnings(client, fn);
+      return warnings.length > 0 ? { ...status, warnings } : status;
+    }),
+  );
+}
+
+/**
+ * A DomainMapping serves its domain only once its cluster owns the domain: without a
+ * ClusterDomainClaim (autocreate-cluster-domain-claims in config-network is false by default) it
+ * stays not Ready with reason DomainAlreadyClaimed (serving pkg/apis/serving/v1beta1
+ * domainmapping_lifecycle.go MarkDomainClaimNotOwned). Deploy says so instead of staying silent.
+ */
+async function domainMappingWarnings(client: ClusterClient, fn: FunctionModel): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const event of fn.events) {
+    if (event.kind !== 'http' || !event.customDomain) continue;
+    const mapping = await client.get(DOMAIN_MAPPING.apiVersion, DOMAIN_MAPPING.kind, fn.namespace, event.customDomain);
+    const conditions =
+      (mapping?.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)
+        ?.conditions ?? [];
+    const ready = conditions.find((c) => c.type === 'Ready');
+    if (ready?.status === 'True') continue;
+    const why = ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : 'no status yet';
+    warnings.push(
+      `DomainMapping ${event.customDomain} is not serving (${why}). A domain needs a ClusterDomainClaim for namespace ${fn.namespace} ` +
+        '(kubectl create of networking.internal.knative.dev/v1alpha1 ClusterDomainClaim), unless config-network sets autocreate-cluster-domain-claims: "true" (docs/knative.md).',
+    );
+  }
+  return warnings;
 }
 
 function triggerInfo(event: FunctionEvent, url: string | undefined): TriggerInfo {

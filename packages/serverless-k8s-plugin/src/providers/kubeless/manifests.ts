@@ -9,7 +9,6 @@ import {
 } from '../../model/types.js';
 import type { FunctionArtifact } from '../../packaging/types.js';
 import { mountVolumeName } from '../../model/names.js';
-import { UserError } from '../../util/errors.js';
 import type { RenderTarget } from '../types.js';
 
 export const KUBELESS_API_VERSION = 'kubeless.io/v1beta1';
@@ -59,12 +58,13 @@ export function defaultHostname(
   model: ServiceModel,
   fn: FunctionModel,
   target: RenderTarget,
-): string {
+): string | undefined {
   if (!target.apiServerHost) {
-    throw new UserError(
-      `functions.${fn.key}: its http event needs a host name. Kubeless's default is ${fn.name}.<API server host>.${model.defaultDNSResolution ?? 'nip.io'}, ` +
-        'but no kubeconfig was found to take the API server host from: set provider.hostname (or hostname: on the event).',
+    target.warn?.(
+      `functions.${fn.key}: no kubeconfig to take the API server's host from, so its HTTPTrigger has no host and its Ingress matches every host. ` +
+        `Kubeless's default is ${fn.name}.<API server host>.${model.defaultDNSResolution ?? 'nip.io'}; set provider.hostname (or hostname: on the event) to choose one.`,
     );
+    return undefined;
   }
   return `${fn.name}.${target.apiServerHost}.${model.defaultDNSResolution ?? 'nip.io'}`;
 }
@@ -247,9 +247,10 @@ function renderTrigger(
 ): KubeObject {
   switch (event.kind) {
     case 'http': {
+      const host = event.hostname ?? model.hostname ?? defaultHostname(model, fn, target);
       const spec: Record<string, unknown> = {
         'function-name': fn.name,
-        'host-name': event.hostname ?? model.hostname ?? defaultHostname(model, fn, target),
+        ...(host !== undefined ? { 'host-name': host } : {}),
         // Kubeless prefixes the ingress path with '/' itself.
         path: event.path.replace(/^\/+/, ''),
         gateway: model.ingress.class ?? DEFAULT_INGRESS_CLASS,

@@ -1,5 +1,6 @@
 // The runtimes a Kubeless cluster accepts, from its kubeless-config ConfigMap (`runtime-images`),
 // and the closest valid id for a mistyped one (the classic `python` for `python3.7`).
+import { closestSpelling } from '../../util/closest-spelling.js';
 
 /** One entry of `runtime-images`, as far as runtime ids need it. */
 interface RuntimeImageEntry {
@@ -39,21 +40,6 @@ function compareVersions(a: string, b: string): number {
   return 0;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(
-        Math.min((previous[j] as number) + 1, (current[j - 1] as number) + 1, substitution),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
 /**
  * The valid runtime the user most likely meant: the newest version of the same language
  * (`python` → `python3.8`, `nodejs20` → `nodejs14`), else the nearest spelling (`node14` → `nodejs14`).
@@ -62,14 +48,5 @@ export function closestRuntime(runtime: string, valid: string[]): string | undef
   const wanted = runtime.toLowerCase();
   const sameLanguage = valid.filter((id) => family(id).toLowerCase() === family(wanted));
   if (sameLanguage.length > 0) return [...sameLanguage].sort(compareVersions).at(-1);
-  let best: string | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const id of valid) {
-    const distance = editDistance(wanted, id.toLowerCase());
-    if (distance < bestDistance) {
-      best = id;
-      bestDistance = distance;
-    }
-  }
-  return bestDistance <= Math.max(2, Math.floor(wanted.length / 3)) ? best : undefined;
+  return closestSpelling(wanted, valid);
 }

@@ -36,6 +36,11 @@ const POLL_MS = 500;
  * before a crash at start-up (a preloaded module that throws, a port it may not bind) shows.
  */
 const SETTLE_MS = 2_000;
+/**
+ * The function controller makes a Function's Deployment within a second; with nothing after this
+ * long, waiting the whole timeout would only delay the same answer.
+ */
+const CONTROLLER_SILENCE_MS = 30_000;
 
 /** Label selector of one function's pods. */
 export function functionPodSelector(fn: Pick<FunctionModel, 'name'>): string {
@@ -334,7 +339,8 @@ export async function waitKubelessReady(
     applied?: ApplyResult[];
   },
 ): Promise<FunctionStatus[]> {
-  const deadline = Date.now() + options.timeoutMs;
+  const started = Date.now();
+  const deadline = started + options.timeoutMs;
   const rollouts = pendingRollouts(options.baseline ?? [], options.applied ?? []);
   const results = new Map<FunctionModel, FunctionStatus>();
   const lastSummary = new Map<FunctionModel, string>();
@@ -365,6 +371,13 @@ export async function waitKubelessReady(
         stillPending.push(fn);
       } else if (snapshot.fatal) {
         results.set(fn, await explainFailure(client, snapshot, snapshot.fatal));
+      } else if (snapshot.empty && Date.now() - started >= CONTROLLER_SILENCE_MS) {
+        results.set(fn, {
+          ...snapshot.status,
+          problem:
+            `no Deployment for function "${fn.name}" appeared in namespace "${fn.namespace}" within ${CONTROLLER_SILENCE_MS / 1000}s: ` +
+            'is the Kubeless controller running? Check with `kubectl -n kubeless get pods` (the kubeless-controller-manager pod) and its logs.',
+        });
       } else if (timedOut) {
         const pods = await Promise.all(
           snapshot.pods.map((pod) => explainPod(client, fn.namespace, pod)),
