@@ -5,6 +5,7 @@
 #                         knative/serving v1.4.0 against its vendor/
 #   kubeless-runtime      Kubeless's own Node.js runtime (kubeless.js) with its npm dependencies
 # Usage: build-upstream.sh TARGET...  (default: all). Prints nothing on stdout; progress on stderr.
+# Exits 3 when the sources are unavailable (no archives here and no access to github.com).
 #
 # Sources come from $SK8S_THIRD_PARTY (default: ../shared/third_party beside the repo) when present,
 # checked against its SHA256SUMS; otherwise the same commits are fetched from upstream git. Each
@@ -16,6 +17,9 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 cache="${SK8S_CACHE_DIR:-$HOME/.cache/serverless-k8s}"
 third_party="${SK8S_THIRD_PARTY:-$repo/../shared/third_party}"
 say() { echo "[build-upstream] $*" >&2; }
+# Exit status when a source can be had neither locally nor from upstream (offline, no archives):
+# the test runner then skips what needs these programs, and says why.
+SOURCES_UNAVAILABLE=3
 die() { say "$*"; exit 1; }
 
 # name | archive in third_party | upstream git repository | commit
@@ -68,8 +72,9 @@ unpack_source() {
       ! git -C "$dir" fetch -q --depth 1 "$url" "$commit" ||
       ! git -C "$dir" -c advice.detachedHead=false checkout -q FETCH_HEAD; then
       rm -rf "$dir"
-      die "cannot get $name: $third_party/$archive is absent and $url is unreachable. " \
-        "Put the archive there (or set SK8S_THIRD_PARTY), or run once with internet access."
+      say "cannot get $name: $third_party/$archive is absent and $url is unreachable." \
+        "Put the archive there (or set SK8S_THIRD_PARTY), or run once with access to github.com."
+      exit "$SOURCES_UNAVAILABLE"
     fi
     rm -rf "$dir/.git"
     # The archive of kubeless-vendor holds only go.mod, go.sum and vendor/ of that commit.
@@ -151,10 +156,14 @@ build_kubeless_controllers() {
   work="$cache/work/kubeless" && rm -rf "$work" && mkdir -p "$work"
 
   # v1.0.8 committed no vendor/: v1.0.7's has the same k8s.io pins; v1.0.8 needs a newer ghodss/yaml.
-  cp -r "$(unpack_source kubeless)" "$work/kubeless"
-  local vendor_src ghodss
+  # Each source is unpacked in an assignment, so that its failure (exit 3: unavailable) stops here.
+  local kubeless_src vendor_src ghodss http_src cron_src
+  kubeless_src=$(unpack_source kubeless)
   vendor_src=$(unpack_source kubeless-vendor)
   ghodss=$(unpack_source ghodss-yaml)
+  http_src=$(unpack_source http-trigger)
+  cron_src=$(unpack_source cronjob-trigger)
+  cp -r "$kubeless_src" "$work/kubeless"
   rm -rf "$work/kubeless/vendor"
   cp -r "$vendor_src/vendor" "$vendor_src/go.mod" "$vendor_src/go.sum" "$work/kubeless/"
   rm -rf "$work/kubeless/vendor/github.com/ghodss/yaml" && mkdir -p "$work/kubeless/vendor/github.com/ghodss/yaml"
@@ -164,9 +173,9 @@ build_kubeless_controllers() {
   sed -i "s|^# github.com/ghodss/yaml .*|# github.com/ghodss/yaml $ghodss_version|" "$work/kubeless/vendor/modules.txt"
   sed -i -E "s|^(\s+)github.com/ghodss/yaml .*|\1github.com/ghodss/yaml $ghodss_version|" "$work/kubeless/go.mod"
   modernize_vendor "$work/kubeless"
-  cp -r "$(unpack_source http-trigger)" "$work/http-trigger"
+  cp -r "$http_src" "$work/http-trigger"
   modernize_vendor "$work/http-trigger"
-  cp -r "$(unpack_source cronjob-trigger)" "$work/cronjob-trigger"
+  cp -r "$cron_src" "$work/cronjob-trigger"
   modernize_vendor "$work/cronjob-trigger"
 
   say "compiling Kubeless's function controller (1-2 minutes cold)"

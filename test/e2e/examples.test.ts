@@ -66,7 +66,11 @@ function expectOk(result: CliResult): void {
 }
 
 /** `deploy ARGS`, which waits until the functions are ready; each is reported ready. */
-async function deploy(example: Example, functions: string[], args: string[] = []): Promise<CliResult> {
+async function deploy(
+  example: Example,
+  functions: string[],
+  args: string[] = [],
+): Promise<CliResult> {
   const result = await example.sls('deploy', '--wait-timeout', '180s', ...args);
   expectOk(result);
   for (const fn of functions) expect(result.output).toMatch(new RegExp(`${fn} ready \\(1/1\\)`));
@@ -74,7 +78,9 @@ async function deploy(example: Example, functions: string[], args: string[] = []
 }
 
 async function latestReady(ns: string, name: string): Promise<string> {
-  const status = (await get(knativeServicePath(ns, name))).status as { latestReadyRevisionName?: string };
+  const status = (await get(knativeServicePath(ns, name))).status as {
+    latestReadyRevisionName?: string;
+  };
   return String(status.latestReadyRevisionName);
 }
 
@@ -216,7 +222,11 @@ exampleSuite('examples/canary (Knative traffic 100 → 50/50 → 100)', () => {
   });
 
   it('2. version 2 ("Bonjour") gets half, version 1 keeps the other half', async () => {
-    await deploy(example, ['greeter'], ['--param=greeting=Bonjour', '--param=step=split', `--param=stable=${stable}`]);
+    await deploy(
+      example,
+      ['greeter'],
+      ['--param=greeting=Bonjour', '--param=step=split', `--param=stable=${stable}`],
+    );
     canary = await latestReady(ns.name, 'greeter');
     expect(canary).not.toBe(stable);
     expect(await specTraffic()).toEqual([
@@ -326,26 +336,36 @@ exampleSuite('examples/cron (CronJobTriggers)', () => {
       'trigger-cleanup-report',
       'trigger-usage-report',
     ]);
-    const cronJobs = ((await get(`/apis/batch/v1beta1/namespaces/${ns.name}/cronjobs`)).items ?? []).map(
-      (job) => [job.metadata?.name, (job.spec as { schedule: string }).schedule],
-    );
+    const cronJobs = (
+      (await get(`/apis/batch/v1beta1/namespaces/${ns.name}/cronjobs`)).items ?? []
+    ).map((job) => [job.metadata?.name, (job.spec as { schedule: string }).schedule]);
     expect(cronJobs.sort()).toEqual([
       ['trigger-cleanup-report', '0 2 * * *'],
       ['trigger-usage-report', '*/5 * * * *'],
     ]);
     // The nightly schedule will not fire during the test: run its Job's command now, as the
     // CronJob controller would (a Job from the CronJob's template).
-    const template = ((await get(`/apis/batch/v1beta1/namespaces/${ns.name}/cronjobs/trigger-cleanup-report`)).spec as {
-      jobTemplate: { spec: Record<string, unknown> };
-    }).jobTemplate;
+    const template = (
+      (await get(`/apis/batch/v1beta1/namespaces/${ns.name}/cronjobs/trigger-cleanup-report`))
+        .spec as {
+        jobTemplate: { spec: Record<string, unknown> };
+      }
+    ).jobTemplate;
     await adminApi().expect('POST', `/apis/batch/v1/namespaces/${ns.name}/jobs`, {
-      body: { apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'cleanup-now' }, spec: template.spec },
+      body: {
+        apiVersion: 'batch/v1',
+        kind: 'Job',
+        metadata: { name: 'cleanup-now' },
+        spec: template.spec,
+      },
     });
     const logs = await waitFor(
       'the cleanup report to run',
       async () => {
         const result = await example.sls('logs', '-f', 'cleanup-report');
-        return /running the cleanup report \(cronjobtrigger\.kubeless\.io\)/.test(result.output) ? result.output : undefined;
+        return /running the cleanup report \(cronjobtrigger\.kubeless\.io\)/.test(result.output)
+          ? result.output
+          : undefined;
       },
       { timeoutMs: 60_000, intervalMs: 2_000 },
     );
@@ -471,14 +491,19 @@ async function startFakeSlack(ns: string): Promise<void> {
   await waitFor(
     'the fake Slack to be ready',
     async () => {
-      const endpoints = await adminApi().request('GET', `/api/v1/namespaces/${ns}/endpoints/fake-slack`);
+      const endpoints = await adminApi().request(
+        'GET',
+        `/api/v1/namespaces/${ns}/endpoints/fake-slack`,
+      );
       return ((endpoints.body?.subsets as unknown[] | undefined) ?? []).length > 0 || undefined;
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
 }
 
-async function fakeSlackPosts(ns: string): Promise<{ method: string; url: string; body: string }[]> {
+async function fakeSlackPosts(
+  ns: string,
+): Promise<{ method: string; url: string; body: string }[]> {
   const pods = await get(`/api/v1/namespaces/${ns}/pods?labelSelector=app=fake-slack`);
   const pod = pods.items?.[0]?.metadata?.name ?? '';
   const log = await adminApi().request('GET', `/api/v1/namespaces/${ns}/pods/${pod}/log`);

@@ -4,7 +4,12 @@
 import { inject } from 'vitest';
 import { KubeApi } from '../../packages/test-cluster/src/kube-api.js';
 
-export { KubeApi, type ApiResponse, type KubeObjectJson, type RequestOptions } from '../../packages/test-cluster/src/kube-api.js';
+export {
+  KubeApi,
+  type ApiResponse,
+  type KubeObjectJson,
+  type RequestOptions,
+} from '../../packages/test-cluster/src/kube-api.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

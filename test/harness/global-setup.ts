@@ -29,10 +29,14 @@ let upProcess: ChildProcess | undefined;
 
 function runUp(stateDir: string, controllers: boolean): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [script, 'up', ...(controllers ? ['--controllers'] : [])], {
-      env: { ...process.env, SK8S_TEST_CLUSTER_DIR: stateDir },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [script, 'up', ...(controllers ? ['--controllers'] : [])],
+      {
+        env: { ...process.env, SK8S_TEST_CLUSTER_DIR: stateDir },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     upProcess = child;
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));

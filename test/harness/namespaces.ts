@@ -40,7 +40,9 @@ export function useTestNamespace(prefix = 'test'): TestNamespace {
       body: { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } },
     });
     if (account.status !== 201 && account.status !== 409) {
-      throw new Error(`creating the default ServiceAccount: HTTP ${account.status} ${account.text.slice(0, 300)}`);
+      throw new Error(
+        `creating the default ServiceAccount: HTTP ${account.status} ${account.text.slice(0, 300)}`,
+      );
     }
     name = candidate;
   });

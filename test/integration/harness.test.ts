@@ -21,7 +21,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const fixtures = resolve(here, '..', 'harness', 'fixtures');
 
 const ns = useTestNamespace('harness');
-// Upstream Knative CRDs carry a structural schema; the project's minimal fallback CRDs (test/crds) do not.
+// The upstream Knative CRDs (packages/test-cluster/manifests/crds) carry a structural schema.
 const knativeCrd = await adminApi().expect<{ spec: { versions: { schema?: unknown }[] } }>(
   'GET',
   '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/services.serving.knative.dev',

@@ -67,7 +67,9 @@ describe('cron', () => {
     const result = invocation.json() as ReportResult;
     expect(result).toMatchObject({ report: 'cleanup', trigger: 'http' });
     expect(Date.parse(result.ranAt)).not.toBeNaN();
-    await expect(invokeLocal(exampleDir, 'cleanup-report', { report: 'weekly' })).rejects.toMatchObject({
+    await expect(
+      invokeLocal(exampleDir, 'cleanup-report', { report: 'weekly' }),
+    ).rejects.toMatchObject({
       // The framework prints the plugin's error on stdout.
       stdout: expect.stringMatching(/answered HTTP 400 Bad Request:[\s\S]*unknown report/),
     });
@@ -100,9 +102,12 @@ describe('cron', () => {
         }
         serve.once('exit', (code) => reject(new Error(`serve exited (${code}):\n${output}`)));
       });
-      const answer = await fetch(`${url}/__sk8s/schedule/cleanup-report/cleanup-report-schedule-0`, {
-        method: 'POST',
-      });
+      const answer = await fetch(
+        `${url}/__sk8s/schedule/cleanup-report/cleanup-report-schedule-0`,
+        {
+          method: 'POST',
+        },
+      );
       expect(answer.status).toBe(200);
       expect(await answer.json()).toMatchObject({
         report: 'cleanup',

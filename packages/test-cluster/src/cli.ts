@@ -19,7 +19,13 @@ import {
 } from './cluster/apiserver.js';
 import { startControllers } from './cluster/controllers.js';
 import { freePodSubnet, freeServiceSubnet, sweepHostNetwork } from './cluster/host-network.js';
-import { binaries, repoRoot, stateLayout, type ClusterInfo, type StateLayout } from './cluster/layout.js';
+import {
+  binaries,
+  repoRoot,
+  stateLayout,
+  type ClusterInfo,
+  type StateLayout,
+} from './cluster/layout.js';
 import { isRunning, logTail, stopProcess } from './cluster/processes.js';
 
 const log = (message: string): void => void process.stderr.write(`[test-cluster] ${message}\n`);
@@ -29,23 +35,32 @@ const layout: StateLayout = stateLayout(
 );
 
 const readInfo = (): ClusterInfo | undefined =>
-  existsSync(layout.info) ? (JSON.parse(readFileSync(layout.info, 'utf8')) as ClusterInfo) : undefined;
+  existsSync(layout.info)
+    ? (JSON.parse(readFileSync(layout.info, 'utf8')) as ClusterInfo)
+    : undefined;
 
 function requireRoot(what: string): void {
-  if (process.getuid?.() !== 0) throw new ClusterError(`${what} needs root (network namespaces, mounts, apt-get)`);
+  if (process.getuid?.() !== 0)
+    throw new ClusterError(`${what} needs root (network namespaces, mounts, apt-get)`);
 }
 
 /** The builds are shell scripts (apt-get, make, go); each is a no-op once its result is cached. */
 function ensureBuilt(controllers: boolean): void {
   const k8s = [binaries.apiserver, binaries.controllerManager, binaries.scheduler];
   if (!k8s.every(existsSync)) {
-    log('building Kubernetes v1.20.2 (kube-apiserver, kube-controller-manager, kube-scheduler) once: about 10-20 minutes cold on 2 cores');
+    log(
+      'building Kubernetes v1.20.2 (kube-apiserver, kube-controller-manager, kube-scheduler) once: about 10-20 minutes cold on 2 cores',
+    );
     execFileSync('bash', [join(repoRoot, 'scripts', 'build-k8s.sh')], { stdio: ['ignore', 2, 2] });
   } else {
-    execFileSync('bash', [join(repoRoot, 'scripts', 'system-packages.sh')], { stdio: ['ignore', 2, 2] });
+    execFileSync('bash', [join(repoRoot, 'scripts', 'system-packages.sh')], {
+      stdio: ['ignore', 2, 2],
+    });
   }
   if (controllers) {
-    execFileSync('bash', [join(repoRoot, 'scripts', 'build-upstream.sh')], { stdio: ['ignore', 2, 2] });
+    execFileSync('bash', [join(repoRoot, 'scripts', 'build-upstream.sh')], {
+      stdio: ['ignore', 2, 2],
+    });
   }
 }
 
@@ -77,13 +92,25 @@ async function up(controllers: boolean): Promise<void> {
   requireRoot('test-cluster up');
   ensureBuilt(controllers);
 
-  const { info, admin, controllerToken } = await startApiserver(layout, { serviceSubnet: freeServiceSubnet(), log });
+  const { info, admin, controllerToken } = await startApiserver(layout, {
+    serviceSubnet: freeServiceSubnet(),
+    log,
+  });
   const crdCount = await installManifests(admin, log);
   if (controllers) {
-    const plan = { bridge: `sk8sb${info.clusterId}`, podSubnet: freePodSubnet(), nodeName: 'sk8s-node' };
+    const plan = {
+      bridge: `sk8sb${info.clusterId}`,
+      podSubnet: freePodSubnet(),
+      nodeName: 'sk8s-node',
+    };
     info.controllers = plan;
     writeFileSync(layout.info, JSON.stringify(info, null, 2), { mode: 0o600 });
-    await startControllers(layout, info, admin, { controllerToken, bridge: plan.bridge, podSubnet: plan.podSubnet, log });
+    await startControllers(layout, info, admin, {
+      controllerToken,
+      bridge: plan.bridge,
+      podSubnet: plan.podSubnet,
+      log,
+    });
   } else {
     await createDefaultServiceAccount(admin);
   }
@@ -93,7 +120,11 @@ async function up(controllers: boolean): Promise<void> {
       `${controllers ? ', controllers and a node' : ''}, state in ${layout.stateDir}`,
   );
   // Marks the start-up as complete: a second `up` reuses only a cluster that got this far.
-  writeFileSync(layout.info, JSON.stringify({ ...info, readyAt: new Date().toISOString() }, null, 2), { mode: 0o600 });
+  writeFileSync(
+    layout.info,
+    JSON.stringify({ ...info, readyAt: new Date().toISOString() }, null, 2),
+    { mode: 0o600 },
+  );
   process.stdout.write(`KUBECONFIG=${layout.adminKubeconfig}\n`);
 }
 
@@ -103,9 +134,14 @@ async function down(quiet = false): Promise<void> {
   // Controllers first (so nothing recreates what the node agent stops), then the node agent, which
   // kills its pods and removes their network, then the API server before etcd.
   await Promise.all(
-    [procs.functionController, procs.httpTriggerController, procs.cronjobTriggerController, procs.knativeServing, procs.scheduler, procs.controllerManager].map(
-      (p) => stopProcess(p, 5_000, log),
-    ),
+    [
+      procs.functionController,
+      procs.httpTriggerController,
+      procs.cronjobTriggerController,
+      procs.knativeServing,
+      procs.scheduler,
+      procs.controllerManager,
+    ].map((p) => stopProcess(p, 5_000, log)),
   );
   await stopProcess(procs.nodeAgent, 30_000, log);
   await stopProcess(procs.apiserver, 5_000, log);
@@ -133,17 +169,28 @@ async function down(quiet = false): Promise<void> {
     removed = (err as NodeJS.ErrnoException).code === 'ENOENT';
   }
   if (!removed) log(`left ${layout.stateDir} in place: it holds files test-cluster did not write`);
-  if (!quiet) log(info ? `stopped ${info.server} and removed its state` : `nothing running in ${layout.stateDir}`);
+  if (!quiet)
+    log(
+      info
+        ? `stopped ${info.server} and removed its state`
+        : `nothing running in ${layout.stateDir}`,
+    );
 }
 
 async function status(): Promise<number> {
   const info = readInfo();
   if (await healthy(info)) {
-    log(`running: ${info?.server ?? ''}${info?.controllers ? ' with controllers' : ''}, state in ${layout.stateDir}`);
+    log(
+      `running: ${info?.server ?? ''}${info?.controllers ? ' with controllers' : ''}, state in ${layout.stateDir}`,
+    );
     process.stdout.write(`KUBECONFIG=${layout.adminKubeconfig}\n`);
     return 0;
   }
-  log(info ? `not healthy (state in ${layout.stateDir}; run down)` : `not running (no state in ${layout.stateDir})`);
+  log(
+    info
+      ? `not healthy (state in ${layout.stateDir}; run down)`
+      : `not running (no state in ${layout.stateDir})`,
+  );
   return 1;
 }
 
@@ -162,7 +209,9 @@ try {
   else if (command === 'down') await down();
   else if (command === 'status') process.exitCode = await status();
   else {
-    process.stderr.write('usage: test-cluster up [--controllers] | down | status   (state dir: $SK8S_TEST_CLUSTER_DIR)\n');
+    process.stderr.write(
+      'usage: test-cluster up [--controllers] | down | status   (state dir: $SK8S_TEST_CLUSTER_DIR)\n',
+    );
     process.exitCode = 2;
   }
 } catch (err) {

@@ -85,7 +85,9 @@ export class KubeApi {
     const cluster = config.clusters?.find((c) => c.name === context?.cluster)?.cluster;
     const token = config.users?.find((u) => u.name === context?.user)?.user.token;
     if (!cluster || !token) {
-      throw new Error(`${path}: the current context needs a cluster and a user with a bearer token`);
+      throw new Error(
+        `${path}: the current context needs a cluster and a user with a bearer token`,
+      );
     }
     const caData = cluster['certificate-authority-data'];
     return new KubeApi(
@@ -152,7 +154,9 @@ export class KubeApi {
           resp.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: no answer in time`)));
+      req.on('timeout', () =>
+        req.destroy(new Error(`${method} ${url.pathname}: no answer in time`)),
+      );
       req.on('error', reject);
       if (payload !== undefined) req.write(payload);
       req.end();
@@ -195,7 +199,9 @@ export class KubeApi {
           const chunks: Buffer[] = [];
           resp.on('data', (chunk: Buffer) => chunks.push(chunk));
           resp.on('end', () =>
-            reject(new ApiError('WATCH', path, resp.statusCode ?? 0, Buffer.concat(chunks).toString())),
+            reject(
+              new ApiError('WATCH', path, resp.statusCode ?? 0, Buffer.concat(chunks).toString()),
+            ),
           );
           return;
         }

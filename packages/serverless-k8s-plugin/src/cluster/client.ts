@@ -418,7 +418,9 @@ class HttpClusterClient implements ConnectedClusterClient {
           .join(', ');
         // An object with finalizers is gone only once the controller that set them removes them.
         const finalizers = [
-          ...new Set(live.flatMap((object) => (object.metadata.finalizers as string[] | undefined) ?? [])),
+          ...new Set(
+            live.flatMap((object) => (object.metadata.finalizers as string[] | undefined) ?? []),
+          ),
         ];
         const why =
           finalizers.length > 0

@@ -31,8 +31,8 @@ export function kubeconfigServer(context?: string): string | undefined {
   }
   // kubectl's merge: the first current-context and the first definition of a name win.
   const contextName = context ?? documents.find((d) => d['current-context'])?.['current-context'];
-  const cluster = documents
-    .flatMap((d) => d.contexts ?? [])
-    .find((c) => c.name === contextName)?.context?.cluster;
-  return documents.flatMap((d) => d.clusters ?? []).find((c) => c.name === cluster)?.cluster?.server;
+  const cluster = documents.flatMap((d) => d.contexts ?? []).find((c) => c.name === contextName)
+    ?.context?.cluster;
+  return documents.flatMap((d) => d.clusters ?? []).find((c) => c.name === cluster)?.cluster
+    ?.server;
 }

@@ -100,7 +100,9 @@ async function waitAndReport(
     ? undefined
     : setInterval(() => {
         const waited = Math.round((Date.now() - started) / 1000);
-        log.notice(`Still waiting after ${waited}s: ${[...latest.values()].join('; ') || 'no status yet'}`);
+        log.notice(
+          `Still waiting after ${waited}s: ${[...latest.values()].join('; ') || 'no status yet'}`,
+        );
       }, STATUS_LINE_MS);
   let statuses: FunctionStatus[];
   try {
@@ -142,7 +144,11 @@ async function waitAndReport(
 function fieldAt(object: unknown, path: string): unknown {
   return path
     .split('.')
-    .reduce<unknown>((value, key) => (value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined), object);
+    .reduce<unknown>(
+      (value, key) =>
+        value && typeof value === 'object' ? (value as Record<string, unknown>)[key] : undefined,
+      object,
+    );
 }
 
 /**
@@ -158,7 +164,12 @@ async function replaceImmutable(
   for (const object of objects) {
     const fields = provider.immutableFields?.(object) ?? [];
     if (fields.length === 0) continue;
-    const live = await client.get(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+    const live = await client.get(
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
     if (!live) continue;
     // A field serverless.yml leaves out keeps what the API defaulted it to (a KafkaSource's
     // generated consumer group): only fields it sets can differ.
@@ -168,9 +179,16 @@ async function replaceImmutable(
         stableJson(fieldAt(live, field)) !== stableJson(fieldAt(object, field)),
     );
     if (changed.length === 0) continue;
-    await client.delete(object.apiVersion, object.kind, object.metadata.namespace, object.metadata.name);
+    await client.delete(
+      object.apiVersion,
+      object.kind,
+      object.metadata.namespace,
+      object.metadata.name,
+    );
     await client.waitGone([object], PREREQUISITE_WAIT_MS);
-    replaced.push(`replaced ${object.kind}/${object.metadata.name}: ${changed.join(', ')} cannot change once created`);
+    replaced.push(
+      `replaced ${object.kind}/${object.metadata.name}: ${changed.join(', ')} cannot change once created`,
+    );
   }
   return replaced;
 }
@@ -220,7 +238,9 @@ async function waitForPrerequisites(
   );
   if (done) return;
   const what = last
-    .map((ref) => `${ref.kind} "${ref.name}" in namespace "${ref.namespace}" (made by ${ref.madeBy})`)
+    .map(
+      (ref) => `${ref.kind} "${ref.name}" in namespace "${ref.namespace}" (made by ${ref.madeBy})`,
+    )
     .join(', ');
   throw new UserError(
     `Not applied: ${later.map((object) => `${object.kind}/${object.metadata.name}`).join(', ')}. ` +

@@ -12,11 +12,14 @@ export interface Reference {
   usedBy: string[];
 }
 
-function referencesOf(fn: FunctionModel): { kind: Reference['kind']; name: string; path: string }[] {
+function referencesOf(
+  fn: FunctionModel,
+): { kind: Reference['kind']; name: string; path: string }[] {
   const path = `functions.${fn.key}`;
   const found: { kind: Reference['kind']; name: string; path: string }[] = [];
   for (const name of fn.secrets) found.push({ kind: 'Secret', name, path: `${path}.secrets` });
-  for (const name of fn.configMaps) found.push({ kind: 'ConfigMap', name, path: `${path}.configMaps` });
+  for (const name of fn.configMaps)
+    found.push({ kind: 'ConfigMap', name, path: `${path}.configMaps` });
   for (const source of fn.envFrom) {
     if (source.secretRef && !source.secretRef.optional)
       found.push({ kind: 'Secret', name: source.secretRef.name, path: `${path}.envFrom` });
@@ -25,7 +28,10 @@ function referencesOf(fn: FunctionModel): { kind: Reference['kind']; name: strin
   }
   for (const variable of fn.environment) {
     const from = variable.valueFrom as
-      | { secretKeyRef?: { name?: string; optional?: boolean }; configMapKeyRef?: { name?: string; optional?: boolean } }
+      | {
+          secretKeyRef?: { name?: string; optional?: boolean };
+          configMapKeyRef?: { name?: string; optional?: boolean };
+        }
       | undefined;
     const envPath = `${path}.environment.${variable.name}`;
     if (from?.secretKeyRef?.name && !from.secretKeyRef.optional)
@@ -45,7 +51,10 @@ function referencesOf(fn: FunctionModel): { kind: Reference['kind']; name: strin
 }
 
 /** Every distinct Secret and ConfigMap the functions need, with where each is used. */
-export function serviceReferences(model: ServiceModel, functions: FunctionModel[] = model.functions): Reference[] {
+export function serviceReferences(
+  model: ServiceModel,
+  functions: FunctionModel[] = model.functions,
+): Reference[] {
   const byKey = new Map<string, Reference>();
   for (const fn of functions) {
     for (const { kind, name, path } of referencesOf(fn)) {
@@ -59,11 +68,16 @@ export function serviceReferences(model: ServiceModel, functions: FunctionModel[
 }
 
 /** One warning per missing Secret or ConfigMap; those the user may not read are not guessed at. */
-export async function missingReferenceWarnings(client: ClusterClient, references: Reference[]): Promise<string[]> {
+export async function missingReferenceWarnings(
+  client: ClusterClient,
+  references: Reference[],
+): Promise<string[]> {
   const results = await Promise.all(
     references.map(async (reference) => {
       try {
-        return (await client.get('v1', reference.kind, reference.namespace, reference.name)) ? undefined : reference;
+        return (await client.get('v1', reference.kind, reference.namespace, reference.name))
+          ? undefined
+          : reference;
       } catch {
         return undefined; // e.g. no RBAC read on Secrets: the API server reports it at pod start
       }

@@ -22,7 +22,10 @@ export const removeCommand: Command = async (ctx) => {
   const removing = progress.create({
     message: `Removing ${countOf(owned.length, 'object')} from ${client.clusterName}`,
   });
-  const timeoutMs = parseWaitTimeout(stringOption(ctx.options, 'wait-timeout'), DEFAULT_REMOVE_WAIT_MS);
+  const timeoutMs = parseWaitTimeout(
+    stringOption(ctx.options, 'wait-timeout'),
+    DEFAULT_REMOVE_WAIT_MS,
+  );
   try {
     await deleteObjects(client, owned);
     removing.update(`Waiting for ${countOf(owned.length, 'object')} to be gone`);

@@ -47,7 +47,9 @@ describe('Knative end to end with the serverless CLI', () => {
       'GET',
       `/api/v1/namespaces/${namespace.name}/pods?labelSelector=serving.knative.dev/revision=${revisions.hello}`,
     );
-    expect((pods.items ?? []).map((pod) => (pod.status as { phase?: string }).phase)).toEqual(['Running']);
+    expect((pods.items ?? []).map((pod) => (pod.status as { phase?: string }).phase)).toEqual([
+      'Running',
+    ]);
   });
 
   it('changes nothing on a second identical deploy', async () => {
@@ -123,7 +125,12 @@ describe('Knative end to end with the serverless CLI', () => {
   it('removes the Services and code ConfigMaps it owns, nothing else', async () => {
     const api = adminApi();
     await api.expect('POST', `/api/v1/namespaces/${namespace.name}/configmaps`, {
-      body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'not-ours' }, data: { a: 'b' } },
+      body: {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'not-ours' },
+        data: { a: 'b' },
+      },
     });
     const result = await sls(['remove']);
     expect(result.code, result.output).toBe(0);

@@ -58,7 +58,11 @@ describe('Kubeless end to end with the serverless CLI and Kubeless’s own contr
     expect(result.output).toMatch(/tick ready \(1\/1\)/);
     expect(await names(FUNCTIONS)).toEqual(['greet', 'hello', 'tick']);
     // What the function controller made of them (function_controller.go ensureK8sResources).
-    expect(await names('/apis/apps/v1/namespaces/NS/deployments')).toEqual(['greet', 'hello', 'tick']);
+    expect(await names('/apis/apps/v1/namespaces/NS/deployments')).toEqual([
+      'greet',
+      'hello',
+      'tick',
+    ]);
     expect(await names('/api/v1/namespaces/NS/services')).toEqual(['greet', 'hello', 'tick']);
   });
 
@@ -92,7 +96,14 @@ describe('Kubeless end to end with the serverless CLI and Kubeless’s own contr
       },
       { timeoutMs: 30_000, intervalMs: 500 },
     );
-    const rule = (ingress.spec as { rules: { host: string; http: { paths: { path: string; backend: Record<string, unknown> }[] } }[] }).rules[0];
+    const rule = (
+      ingress.spec as {
+        rules: {
+          host: string;
+          http: { paths: { path: string; backend: Record<string, unknown> }[] };
+        }[];
+      }
+    ).rules[0];
     // http-trigger k8sutil.go:247-250: path "/" + spec.path, backend the Service's targetPort.
     expect(rule?.http.paths[0]?.path).toBe('/hello');
     expect(rule?.http.paths[0]?.backend).toEqual({ serviceName: 'hello', servicePort: 8080 });
@@ -127,13 +138,21 @@ describe('Kubeless end to end with the serverless CLI and Kubeless’s own contr
     const result = await sls(['info']);
     expect(result.code, result.output).toBe(0);
     expect(result.stdout).toContain(`namespace: ${namespace.name}`);
-    expect(result.stdout).toMatch(/✔ hello\n\s+runtime:\s+nodejs14\n\s+handler:\s+hello\.hello\n\s+ready:\s+1\/1/);
+    expect(result.stdout).toMatch(
+      /✔ hello\n\s+runtime:\s+nodejs14\n\s+handler:\s+hello\.hello\n\s+ready:\s+1\/1/,
+    );
     expect(result.stdout).toMatch(/HTTPTrigger\s+hello-http-0\s+http:\/\/\S+\/hello/);
     expect(result.stdout).toMatch(/CronJobTrigger\s+trigger-tick\s+\* \* \* \* \*/);
   });
 
   it('reports a crash loop with the exit code and what the process printed', async () => {
-    const result = await sls(['deploy', '--config', 'serverless.crash.yml', '--wait-timeout', '120s']);
+    const result = await sls([
+      'deploy',
+      '--config',
+      'serverless.crash.yml',
+      '--wait-timeout',
+      '120s',
+    ]);
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/crash not ready \(0\/1\): .*CrashLoopBackOff/);
     expect(result.output).toContain('last exit code 1');
@@ -156,11 +175,20 @@ describe('Kubeless end to end with the serverless CLI and Kubeless’s own contr
         names('/apis/extensions/v1beta1/namespaces/NS/ingresses'),
         names('/apis/batch/v1beta1/namespaces/NS/cronjobs'),
       ]);
-      return { deployments, pods: pods.filter((pod) => !pod.startsWith('crash-')), ingresses, cronJobs };
+      return {
+        deployments,
+        pods: pods.filter((pod) => !pod.startsWith('crash-')),
+        ingresses,
+        cronJobs,
+      };
     };
     const expected = { deployments: ['crash'], pods: [], ingresses: [], cronJobs: [] };
     let last = await leftovers();
-    for (let waited = 0; waited < 90_000 && JSON.stringify(last) !== JSON.stringify(expected); waited += 1_000) {
+    for (
+      let waited = 0;
+      waited < 90_000 && JSON.stringify(last) !== JSON.stringify(expected);
+      waited += 1_000
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       last = await leftovers();
     }

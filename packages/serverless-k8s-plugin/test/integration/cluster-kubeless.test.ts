@@ -68,7 +68,8 @@ describe('preflight', () => {
       /^function "classic": runtime "python" is not available — did you mean "python3\.8"\?\n/,
     );
     expect(error.message).toContain(
-      `Valid runtimes in cluster ${client.clusterName} (from kubeless/kubeless-config): nodejs10, nodejs12, nodejs14, python3.6,`,
+      // The stock kubeless-config's order (runtimes.jsonnet of kubeless/runtimes @325e024).
+      `Valid runtimes in cluster ${client.clusterName} (from kubeless/kubeless-config): ballerina0.981.0, dotnetcore2.0,`,
     );
     // Only the functions being deployed are checked (deploy function -f ok).
     await expect(kubelessProvider.preflight(client, model, [fnIn('ok')])).resolves.toEqual({
@@ -343,7 +344,7 @@ describe('describe, proxyTarget, invoke', () => {
     expect(info.triggers).toEqual([
       { kind: 'HTTPTrigger', name: 'shop-http', detail: 'https://shop.example.com/orders' },
       { kind: 'HTTPTrigger', name: 'shop-http-plain', detail: 'http://plain.example.com/plain' },
-      { kind: 'CronJobTrigger', name: 'shop-nightly', detail: '0 3 * * *' },
+      { kind: 'CronJobTrigger', name: 'trigger-shop', detail: '0 3 * * *' },
       { kind: 'KafkaTrigger', name: 'shop-orders', detail: 'topic orders' },
     ]);
   });
@@ -394,7 +395,7 @@ describe('describe, proxyTarget, invoke', () => {
   );
 
   it('selects pods and the container the way Kubeless labels and names them', () => {
-    expect(kubelessProvider.podSelector(shop())).toBe('created-by=kubeless,function=shop');
+    expect(kubelessProvider.podSelector(shop())).toBe('created-by=kubeless,!job-name,function=shop');
     expect(kubelessProvider.containerName(shop())).toBe('shop');
     expect(kubelessProvider.ownedKinds(kubelessService([shop()])).map((k) => k.kind)).toEqual([
       'Function',

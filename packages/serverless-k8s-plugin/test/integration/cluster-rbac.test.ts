@@ -109,8 +109,8 @@ describe.skipIf(!unprivilegedKubeconfig)('docs/rbac.md', () => {
       namespace,
       'serverless-k8s.io/service=cluster-test',
     );
-    expect(owned.map((o) => o.metadata.name)).toEqual(['orders-nightly']);
-    await deployer.delete('kubeless.io/v1beta1', 'CronJobTrigger', namespace, 'orders-nightly');
+    expect(owned.map((o) => o.metadata.name)).toEqual(['trigger-orders']);
+    await deployer.delete('kubeless.io/v1beta1', 'CronJobTrigger', namespace, 'trigger-orders');
 
     // Readiness and info read Deployments, ReplicaSets, Pods, triggers and Ingresses.
     const [status] = await kubelessProvider.waitReady(deployer, model, [fn], {

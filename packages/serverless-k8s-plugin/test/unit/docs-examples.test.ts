@@ -111,6 +111,7 @@ describe('docs/kubeless.md covers every key', () => {
   const knativeOnly = [
     'nodeImage',
     'createBroker',
+    'allowZeroInitialScale',
     'concurrency',
     'traffic',
     'visibility',

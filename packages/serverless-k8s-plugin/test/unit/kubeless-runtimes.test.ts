@@ -4,14 +4,22 @@ import yaml from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { closestRuntime, parseRuntimeIds } from '../../src/providers/kubeless/runtimes.js';
 
+// The stock Kubeless 1.0.8 kubeless-config the test cluster installs.
 const fixture = fileURLToPath(
-  new URL('../../../../../shared/fixtures/kubeless-config.yaml', import.meta.url),
+  new URL('../../../test-cluster/manifests/kubeless-config.yaml', import.meta.url),
 );
 const config = yaml.load(readFileSync(fixture, 'utf8')) as { data: Record<string, string> };
 const ids = parseRuntimeIds(config.data['runtime-images'] as string);
 
 describe('parseRuntimeIds', () => {
-  it('reads <ID><version> ids from the kubeless-config fixture', () => {
+  it('reads <ID><version> ids from the stock kubeless-config, in its order', () => {
+    expect(ids.slice(0, 5)).toEqual([
+      'ballerina0.981.0',
+      'dotnetcore2.0',
+      'dotnetcore2.1',
+      'dotnetcore2.2',
+      'dotnetcore3.1',
+    ]);
     expect(ids).toContain('nodejs14');
     expect(ids).toContain('python3.7');
     expect(ids).toContain('go1.14');

@@ -97,8 +97,9 @@ const state = (partial: Partial<NamespaceState>): NamespaceState => ({
 });
 
 describe('functionSnapshot', () => {
-  it('selects the pods by the labels Kubeless sets', () => {
-    expect(functionPodSelector(fn)).toBe('created-by=kubeless,function=hello');
+  it("selects the pods by the labels Kubeless sets, leaving out the schedule's Job pods", () => {
+    // cronjob-trigger kubelessutil.go:76-101 gives Job pods the function's labels too.
+    expect(functionPodSelector(fn)).toBe('created-by=kubeless,!job-name,function=hello');
   });
 
   it('waits for the controller while there is neither a Deployment nor a pod', () => {

@@ -7,6 +7,8 @@ import yaml from 'js-yaml';
 import { expect } from 'vitest';
 import { normalize, type NormalizeInput } from '../../src/model/normalize.js';
 import type { ServiceModel } from '../../src/model/types.js';
+import { knativeProvider } from '../../src/providers/knative/index.js';
+import { kubelessProvider } from '../../src/providers/kubeless/index.js';
 
 export const FIXTURES_DIR = fileURLToPath(new URL('../fixtures/', import.meta.url));
 export const GOLDEN_DIR = fileURLToPath(new URL('./golden/', import.meta.url));
@@ -55,8 +57,11 @@ export function readFixture(name: string): ServiceConfig {
   ) as ServiceConfig;
 }
 
+/** A fixture as the plugin normalizes it: with its platform's rules. */
 export function normalizeFixture(name: string): ServiceModel {
-  return normalize(inputFrom(readFixture(name), join(FIXTURES_DIR, name)));
+  const input = inputFrom(readFixture(name), join(FIXTURES_DIR, name));
+  const rules = input.provider.name === 'knative' ? knativeProvider.rules : kubelessProvider.rules;
+  return normalize(input, rules);
 }
 
 export function expectGolden(relativePath: string, actual: string): void {

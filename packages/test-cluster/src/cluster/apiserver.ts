@@ -44,12 +44,15 @@ export async function waitFor(
     }
     await sleep(150);
   }
-  throw new ClusterError(`timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${last.message}` : ''}`);
+  throw new ClusterError(
+    `timed out after ${timeoutMs / 1000} s waiting for ${what}${last ? `: ${last.message}` : ''}`,
+  );
 }
 
 export function assertAlive(...processes: ManagedProcess[]): void {
   for (const proc of processes) {
-    if (!isRunning(proc)) throw new ClusterError(`${proc.name} exited during start-up (log: ${proc.logFile})`);
+    if (!isRunning(proc))
+      throw new ClusterError(`${proc.name} exited during start-up (log: ${proc.logFile})`);
   }
 }
 
@@ -57,9 +60,16 @@ export function kubeconfigYaml(server: string, caPem: string, user: string, toke
   return yaml.dump({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'sk8s-test', cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') } }],
+    clusters: [
+      {
+        name: 'sk8s-test',
+        cluster: { server, 'certificate-authority-data': Buffer.from(caPem).toString('base64') },
+      },
+    ],
     users: [{ name: user, user: { token } }],
-    contexts: [{ name: `sk8s-test-${user}`, context: { cluster: 'sk8s-test', user, namespace: 'default' } }],
+    contexts: [
+      { name: `sk8s-test-${user}`, context: { cluster: 'sk8s-test', user, namespace: 'default' } },
+    ],
     'current-context': `sk8s-test-${user}`,
   });
 }
@@ -84,17 +94,25 @@ function resourcePath(doc: ManifestDoc, source: string): string {
     case 'v1/ServiceAccount':
       return `/api/v1/namespaces/${ns}/serviceaccounts/${name}`;
     default:
-      throw new ClusterError(`${source}: cannot install ${doc.apiVersion} ${doc.kind} (unsupported kind)`);
+      throw new ClusterError(
+        `${source}: cannot install ${doc.apiVersion} ${doc.kind} (unsupported kind)`,
+      );
   }
 }
 
 async function applyDoc(api: KubeApi, doc: ManifestDoc, source: string): Promise<void> {
-  const resp = await api.request('PATCH', `${resourcePath(doc, source)}?fieldManager=${FIELD_MANAGER}&force=true`, {
-    body: doc,
-    contentType: 'application/apply-patch+yaml',
-  });
+  const resp = await api.request(
+    'PATCH',
+    `${resourcePath(doc, source)}?fieldManager=${FIELD_MANAGER}&force=true`,
+    {
+      body: doc,
+      contentType: 'application/apply-patch+yaml',
+    },
+  );
   if (resp.status < 200 || resp.status >= 300) {
-    throw new ClusterError(`apply ${doc.kind} ${doc.metadata.name} from ${source}: HTTP ${resp.status} ${resp.text.slice(0, 300)}`);
+    throw new ClusterError(
+      `apply ${doc.kind} ${doc.metadata.name} from ${source}: HTTP ${resp.status} ${resp.text.slice(0, 300)}`,
+    );
   }
 }
 
@@ -150,7 +168,21 @@ export async function startApiserver(
   );
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', layout.saKey, '-out', layout.saCrt, '-days', '30', '-subj', '/CN=sk8s-test-service-accounts'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      layout.saKey,
+      '-out',
+      layout.saCrt,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=sk8s-test-service-accounts',
+    ],
     { stdio: 'ignore' },
   );
 
@@ -210,31 +242,50 @@ export async function startApiserver(
   });
   options.log(`apiserver ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const caPem = readFileSync(caFile, 'utf8');
-  writeFileSync(layout.adminKubeconfig, kubeconfigYaml(server, caPem, 'sk8s-admin', adminToken), { mode: 0o600 });
-  writeFileSync(layout.unprivilegedKubeconfig, kubeconfigYaml(server, caPem, 'sk8s-unprivileged', unprivilegedToken), {
+  writeFileSync(layout.adminKubeconfig, kubeconfigYaml(server, caPem, 'sk8s-admin', adminToken), {
     mode: 0o600,
   });
+  writeFileSync(
+    layout.unprivilegedKubeconfig,
+    kubeconfigYaml(server, caPem, 'sk8s-unprivileged', unprivilegedToken),
+    {
+      mode: 0o600,
+    },
+  );
   return { info, admin, adminToken, controllerToken };
 }
 
 /** CRDs and the kubeless-config; waits until every CRD is Established. */
-export async function installManifests(admin: KubeApi, log: (message: string) => void): Promise<number> {
+export async function installManifests(
+  admin: KubeApi,
+  log: (message: string) => void,
+): Promise<number> {
   const crds = yamlFiles(join(manifestsDir, 'crds')).flatMap(loadDocs);
   // CRDs go in while the apiserver is still creating its system namespaces.
   await Promise.all([
     ...crds.map(({ doc, source }) => applyDoc(admin, doc, source)),
-    waitFor('namespace default', 30_000, async () => (await admin.request('GET', '/api/v1/namespaces/default')).status === 200),
+    waitFor(
+      'namespace default',
+      30_000,
+      async () => (await admin.request('GET', '/api/v1/namespaces/default')).status === 200,
+    ),
   ]);
-  await applyDoc(admin, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeless' } }, 'test-cluster');
-  for (const { doc, source } of loadDocs(join(manifestsDir, 'kubeless-config.yaml'))) await applyDoc(admin, doc, source);
+  await applyDoc(
+    admin,
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'kubeless' } },
+    'test-cluster',
+  );
+  for (const { doc, source } of loadDocs(join(manifestsDir, 'kubeless-config.yaml')))
+    await applyDoc(admin, doc, source);
   await waitFor(`${crds.length} CRDs Established`, 30_000, async () => {
     const results = await Promise.all(
       crds.map(async ({ doc, source }) => {
-        const resp = await admin.request<{ status?: { conditions?: { type: string; status: string }[] } }>(
-          'GET',
-          resourcePath(doc, source),
+        const resp = await admin.request<{
+          status?: { conditions?: { type: string; status: string }[] };
+        }>('GET', resourcePath(doc, source));
+        return (resp.body?.status?.conditions ?? []).some(
+          (c) => c.type === 'Established' && c.status === 'True',
         );
-        return (resp.body?.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
       }),
     );
     return results.every(Boolean);
@@ -247,7 +298,11 @@ export async function installManifests(admin: KubeApi, log: (message: string) =>
 export async function createDefaultServiceAccount(admin: KubeApi): Promise<void> {
   await applyDoc(
     admin,
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } },
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: 'default', namespace: 'default' },
+    },
     'test-cluster',
   );
 }

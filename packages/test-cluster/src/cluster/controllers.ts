@@ -52,7 +52,12 @@ export async function startControllers(
   layout: StateLayout,
   info: ClusterInfo,
   admin: KubeApi,
-  options: { controllerToken: string; bridge: string; podSubnet: string; log: (message: string) => void },
+  options: {
+    controllerToken: string;
+    bridge: string;
+    podSubnet: string;
+    log: (message: string) => void;
+  },
 ): Promise<void> {
   const { log } = options;
   const procs = layout.processes;
@@ -64,7 +69,21 @@ export async function startControllers(
   const signingCert = join(layout.controllersDir, 'signing-ca.crt');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', signingKey, '-out', signingCert, '-days', '30', '-subj', '/CN=sk8s-test-signer'],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      signingKey,
+      '-out',
+      signingCert,
+      '-days',
+      '30',
+      '-subj',
+      '/CN=sk8s-test-signer',
+    ],
     { stdio: 'ignore' },
   );
   startDetached(procs.controllerManager, binaries.controllerManager, [
@@ -73,7 +92,7 @@ export async function startControllers(
     '--secure-port=0',
     '--port=0',
     '--leader-elect=false',
-    "--controllers=*",
+    '--controllers=*',
     `--service-account-private-key-file=${layout.saKey}`,
     `--root-ca-file=${info.caFile}`,
     `--cluster-signing-cert-file=${signingCert}`,
@@ -95,8 +114,23 @@ export async function startControllers(
   const tlsKeyFile = join(layout.nodeDir, 'kubelet.key');
   execFileSync(
     'openssl',
-    ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', tlsKeyFile, '-out', tlsCertFile, '-days', '30',
-      '-subj', `/CN=${NODE_NAME}`, '-addext', `subjectAltName=IP:${nodeIp}`],
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      tlsKeyFile,
+      '-out',
+      tlsCertFile,
+      '-days',
+      '30',
+      '-subj',
+      `/CN=${NODE_NAME}`,
+      '-addext',
+      `subjectAltName=IP:${nodeIp}`,
+    ],
     { stdio: 'ignore' },
   );
   const agentConfig: NodeAgentConfig = {
@@ -114,7 +148,10 @@ export async function startControllers(
   };
   const agentConfigFile = join(layout.nodeDir, 'config.json');
   writeFileSync(agentConfigFile, JSON.stringify(agentConfig, null, 2), { mode: 0o600 });
-  startDetached(procs.nodeAgent, process.execPath, [join(packageRoot, 'dist', 'node-agent.js'), agentConfigFile]);
+  startDetached(procs.nodeAgent, process.execPath, [
+    join(packageRoot, 'dist', 'node-agent.js'),
+    agentConfigFile,
+  ]);
   startDetached(procs.knativeServing, process.execPath, [
     join(packageRoot, 'dist', 'knative-serving.js'),
     layout.adminKubeconfig,
@@ -124,22 +161,33 @@ export async function startControllers(
   writeFileSync(tokenFile, options.controllerToken, { mode: 0o600 });
   startInCluster(procs.functionController, binaries.functionController, info, tokenFile);
   startInCluster(procs.httpTriggerController, binaries.httpTriggerController, info, tokenFile);
-  startInCluster(procs.cronjobTriggerController, binaries.cronjobTriggerController, info, tokenFile);
+  startInCluster(
+    procs.cronjobTriggerController,
+    binaries.cronjobTriggerController,
+    info,
+    tokenFile,
+  );
 
   const all = Object.values(procs);
   await waitFor(`node ${NODE_NAME} Ready`, 60_000, async () => {
     assertAlive(...all);
     const node = await admin.request<Node>('GET', `/api/v1/nodes/${NODE_NAME}`);
-    return (node.body?.status?.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+    return (node.body?.status?.conditions ?? []).some(
+      (c) => c.type === 'Ready' && c.status === 'True',
+    );
   });
   // The ServiceAccount and token controllers give every namespace its `default` account.
   await waitFor('the default ServiceAccount and its token', 60_000, async () => {
     assertAlive(...all);
-    const sa = await admin.request<{ secrets?: unknown[] }>('GET', '/api/v1/namespaces/default/serviceaccounts/default');
+    const sa = await admin.request<{ secrets?: unknown[] }>(
+      'GET',
+      '/api/v1/namespaces/default/serviceaccounts/default',
+    );
     return (sa.body?.secrets ?? []).length > 0;
   });
   // The Kubeless controllers log once their caches are synced; a crash on start shows here.
-  const synced = (proc: ManagedProcess, pattern: RegExp) => pattern.test(readFileSync(proc.logFile, 'utf8'));
+  const synced = (proc: ManagedProcess, pattern: RegExp) =>
+    pattern.test(readFileSync(proc.logFile, 'utf8'));
   await waitFor('the Kubeless controllers to start', 60_000, () => {
     assertAlive(...all);
     return (
@@ -149,5 +197,7 @@ export async function startControllers(
       synced(procs.cronjobTriggerController, /Cron Job Trigger controller synced and ready/)
     );
   });
-  log(`controllers running: kube-controller-manager, kube-scheduler, node agent (${NODE_NAME}, pods ${options.podSubnet}), Kubeless function/http-trigger/cronjob-trigger controllers, Knative Serving stand-in`);
+  log(
+    `controllers running: kube-controller-manager, kube-scheduler, node agent (${NODE_NAME}, pods ${options.podSubnet}), Kubeless function/http-trigger/cronjob-trigger controllers, Knative Serving stand-in`,
+  );
 }

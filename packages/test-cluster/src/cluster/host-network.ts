@@ -10,7 +10,9 @@ function usedAddresses(): string[] {
 /** A free /16 for Services in 10.96.0.0/12, the range Kubernetes itself defaults to. */
 export function freeServiceSubnet(): string {
   const used = new Set(usedAddresses().map((a) => a.split('.').slice(0, 2).join('.')));
-  const candidates = Array.from({ length: 16 }, (_, i) => `10.${96 + i}`).filter((p) => !used.has(p));
+  const candidates = Array.from({ length: 16 }, (_, i) => `10.${96 + i}`).filter(
+    (p) => !used.has(p),
+  );
   const pick = candidates[Math.floor(Math.random() * candidates.length)];
   if (!pick) throw new Error('no free /16 for Services in 10.96.0.0/12');
   return `${pick}.0.0/16`;
@@ -18,7 +20,11 @@ export function freeServiceSubnet(): string {
 
 /** A free /24 for the node agent's pods in 10.204.0.0/16. */
 export function freePodSubnet(): string {
-  const used = new Set(usedAddresses().filter((a) => a.startsWith('10.204.')).map((a) => a.split('.')[2]));
+  const used = new Set(
+    usedAddresses()
+      .filter((a) => a.startsWith('10.204.'))
+      .map((a) => a.split('.')[2]),
+  );
   for (let attempt = 0; attempt < 256; attempt++) {
     const third = String(Math.floor(Math.random() * 256));
     if (!used.has(third)) return `10.204.${third}.0/24`;

@@ -50,8 +50,14 @@ export function stateLayout(stateDir: string) {
       nodeAgent: proc('node-agent', 'node-agent.js'),
       knativeServing: proc('knative-serving', 'knative-serving.js'),
       functionController: proc('kubeless-function-controller', 'kubeless-function-controller'),
-      httpTriggerController: proc('kubeless-http-trigger-controller', 'kubeless-http-trigger-controller'),
-      cronjobTriggerController: proc('kubeless-cronjob-trigger-controller', 'kubeless-cronjob-trigger-controller'),
+      httpTriggerController: proc(
+        'kubeless-http-trigger-controller',
+        'kubeless-http-trigger-controller',
+      ),
+      cronjobTriggerController: proc(
+        'kubeless-cronjob-trigger-controller',
+        'kubeless-cronjob-trigger-controller',
+      ),
     },
   };
 }

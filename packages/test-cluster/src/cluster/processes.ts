@@ -51,7 +51,11 @@ export function startDetached(
 }
 
 /** SIGTERM, and SIGKILL after `graceMs`; resolves once the process is gone. */
-export async function stopProcess(proc: ManagedProcess, graceMs = 5_000, log?: (m: string) => void): Promise<void> {
+export async function stopProcess(
+  proc: ManagedProcess,
+  graceMs = 5_000,
+  log?: (m: string) => void,
+): Promise<void> {
   const pid = readPid(proc.pidFile);
   if (pid === undefined || !isRunning(proc)) return;
   process.kill(pid, 'SIGTERM');

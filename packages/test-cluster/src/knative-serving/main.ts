@@ -61,11 +61,20 @@ interface KnativeObject {
   apiVersion?: string;
   kind?: string;
   metadata?: ObjectMeta;
-  spec?: { template?: RevisionTemplate; traffic?: TrafficTarget[]; containers?: Container[]; [key: string]: unknown };
+  spec?: {
+    template?: RevisionTemplate;
+    traffic?: TrafficTarget[];
+    containers?: Container[];
+    [key: string]: unknown;
+  };
   status?: { conditions?: Condition[]; [key: string]: unknown };
 }
 
-const controllerRef = (owner: KnativeObject, kind: string, apiVersion = SERVING): OwnerReference => ({
+const controllerRef = (
+  owner: KnativeObject,
+  kind: string,
+  apiVersion = SERVING,
+): OwnerReference => ({
   apiVersion,
   kind,
   name: owner.metadata?.name ?? '',
@@ -74,7 +83,12 @@ const controllerRef = (owner: KnativeObject, kind: string, apiVersion = SERVING)
   blockOwnerDeletion: true,
 });
 
-function condition(type: string, ok: boolean | undefined, reason?: string, message?: string): Condition {
+function condition(
+  type: string,
+  ok: boolean | undefined,
+  reason?: string,
+  message?: string,
+): Condition {
   return {
     type,
     status: ok === undefined ? 'Unknown' : ok ? 'True' : 'False',
@@ -87,8 +101,10 @@ function condition(type: string, ok: boolean | undefined, reason?: string, messa
 /** A container port for probes that name none: Knative fills in the user port. */
 function withPort(probe: Probe | undefined, port: number): Probe | undefined {
   if (!probe) return undefined;
-  if (probe.httpGet) return { ...probe, httpGet: { ...probe.httpGet, port: probe.httpGet.port || port } };
-  if (probe.tcpSocket) return { ...probe, tcpSocket: { ...probe.tcpSocket, port: probe.tcpSocket.port || port } };
+  if (probe.httpGet)
+    return { ...probe, httpGet: { ...probe.httpGet, port: probe.httpGet.port || port } };
+  if (probe.tcpSocket)
+    return { ...probe, tcpSocket: { ...probe.tcpSocket, port: probe.tcpSocket.port || port } };
   return probe;
 }
 
@@ -106,8 +122,18 @@ class ServingStandIn {
       const service = object.metadata?.labels?.[LABEL.service] ?? object.metadata?.name ?? '';
       this.queue(`${ns}/${service}`);
     };
-    this.services = new Informer({ api, path: `/apis/${SERVING}/services`, log, onChange: enqueue });
-    this.revisions = new Informer({ api, path: `/apis/${SERVING}/revisions`, log, onChange: enqueue });
+    this.services = new Informer({
+      api,
+      path: `/apis/${SERVING}/services`,
+      log,
+      onChange: enqueue,
+    });
+    this.revisions = new Informer({
+      api,
+      path: `/apis/${SERVING}/revisions`,
+      log,
+      onChange: enqueue,
+    });
     this.deployments = new Informer({
       api,
       path: '/apis/apps/v1/deployments',
@@ -153,11 +179,17 @@ class ServingStandIn {
    * Writes status through the status subresource only when it changed (a write would wake the
    * watches and reconcile again); a condition keeps its transition time while its status holds.
    */
-  private async writeStatus(path: string, current: KnativeObject, status: { conditions: Condition[] }): Promise<void> {
+  private async writeStatus(
+    path: string,
+    current: KnativeObject,
+    status: { conditions: Condition[] },
+  ): Promise<void> {
     const before = new Map((current.status?.conditions ?? []).map((c) => [c.type, c]));
     status.conditions = status.conditions.map((c) => {
       const old = before.get(c.type);
-      return old && old.status === c.status ? { ...c, lastTransitionTime: old.lastTransitionTime } : c;
+      return old && old.status === c.status
+        ? { ...c, lastTransitionTime: old.lastTransitionTime }
+        : c;
     });
     const same = Object.entries(status).every(
       ([key, value]) => JSON.stringify(current.status?.[key]) === JSON.stringify(value),
@@ -178,17 +210,20 @@ class ServingStandIn {
     const generation = service.metadata.generation ?? 1;
 
     // Service → Configuration (reconciler/service/resources/configuration.go).
-    const configuration = await this.apply(`/apis/${SERVING}/namespaces/${namespace}/configurations/${name}`, {
-      apiVersion: SERVING,
-      kind: 'Configuration',
-      metadata: {
-        name,
-        namespace,
-        labels: { ...service.metadata.labels, [LABEL.service]: name },
-        ownerReferences: [controllerRef(service, 'Service')],
+    const configuration = await this.apply(
+      `/apis/${SERVING}/namespaces/${namespace}/configurations/${name}`,
+      {
+        apiVersion: SERVING,
+        kind: 'Configuration',
+        metadata: {
+          name,
+          namespace,
+          labels: { ...service.metadata.labels, [LABEL.service]: name },
+          ownerReferences: [controllerRef(service, 'Service')],
+        },
+        spec: { template },
       },
-      spec: { template },
-    });
+    );
     const configGeneration = configuration.metadata?.generation ?? 1;
 
     // Configuration → Revision (reconciler/configuration/resources/revision.go): named by the
@@ -197,34 +232,42 @@ class ServingStandIn {
       template.metadata?.name ?? `${name}-${String(configGeneration).padStart(5, '0')}`;
     let revision = this.revisions.get(`${namespace}/${revisionName}`);
     if (!revision) {
-      const created = await this.api.request<KnativeObject>('POST', `/apis/${SERVING}/namespaces/${namespace}/revisions`, {
-        body: {
-          apiVersion: SERVING,
-          kind: 'Revision',
-          metadata: {
-            name: revisionName,
-            namespace,
-            labels: {
-              ...template.metadata?.labels,
-              [LABEL.configuration]: name,
-              [LABEL.configurationGeneration]: String(configGeneration),
-              [LABEL.service]: name,
+      const created = await this.api.request<KnativeObject>(
+        'POST',
+        `/apis/${SERVING}/namespaces/${namespace}/revisions`,
+        {
+          body: {
+            apiVersion: SERVING,
+            kind: 'Revision',
+            metadata: {
+              name: revisionName,
+              namespace,
+              labels: {
+                ...template.metadata?.labels,
+                [LABEL.configuration]: name,
+                [LABEL.configurationGeneration]: String(configGeneration),
+                [LABEL.service]: name,
+              },
+              annotations: template.metadata?.annotations ?? {},
+              ownerReferences: [controllerRef(configuration, 'Configuration')],
             },
-            annotations: template.metadata?.annotations ?? {},
-            ownerReferences: [controllerRef(configuration, 'Configuration')],
+            spec: template.spec ?? {},
           },
-          spec: template.spec ?? {},
         },
-      });
+      );
       if (created.status !== 201 && created.status !== 409) {
-        throw new Error(`creating Revision ${revisionName}: HTTP ${created.status} ${created.text.slice(0, 300)}`);
+        throw new Error(
+          `creating Revision ${revisionName}: HTTP ${created.status} ${created.text.slice(0, 300)}`,
+        );
       }
       revision = created.body;
     }
 
     const own = this.revisions
       .list()
-      .filter((r) => r.metadata?.namespace === namespace && r.metadata?.labels?.[LABEL.service] === name);
+      .filter(
+        (r) => r.metadata?.namespace === namespace && r.metadata?.labels?.[LABEL.service] === name,
+      );
     for (const rev of own) await this.reconcileRevision(rev);
 
     const ready = (revName: string | undefined): boolean =>
@@ -239,9 +282,16 @@ class ServingStandIn {
     // Service → Route (reconciler/service/resources/route.go), traffic resolved as the route does.
     const local = service.metadata.labels?.[LABEL.visibility] === 'cluster-local';
     const host = (prefix: string) =>
-      local ? `http://${prefix}${name}.${namespace}.svc.cluster.local` : `http://${prefix}${name}.${namespace}.example.com`;
+      local
+        ? `http://${prefix}${name}.${namespace}.svc.cluster.local`
+        : `http://${prefix}${name}.${namespace}.example.com`;
     const spec: TrafficTarget[] = service.spec?.traffic ?? [{ latestRevision: true, percent: 100 }];
-    const missing = spec.filter((t) => !t.latestRevision && t.revisionName && !this.revisions.get(`${namespace}/${t.revisionName}`));
+    const missing = spec.filter(
+      (t) =>
+        !t.latestRevision &&
+        t.revisionName &&
+        !this.revisions.get(`${namespace}/${t.revisionName}`),
+    );
     const traffic = spec.map((t) => ({
       revisionName: t.latestRevision ? latestReady : t.revisionName,
       ...(t.latestRevision !== undefined ? { latestRevision: t.latestRevision } : {}),
@@ -257,14 +307,19 @@ class ServingStandIn {
         labels: { ...service.metadata.labels, [LABEL.service]: name },
         ownerReferences: [controllerRef(service, 'Service')],
       },
-      spec: { traffic: spec.map((t) => (t.latestRevision ? { ...t, configurationName: name } : t)) },
+      spec: {
+        traffic: spec.map((t) => (t.latestRevision ? { ...t, configurationName: name } : t)),
+      },
     });
 
     const configurationsReady = ready(revisionName);
     const routesReady = missing.length === 0 && traffic.every((t) => ready(t.revisionName));
     const routeProblem =
       missing.length > 0
-        ? { reason: 'RevisionMissing', message: `Revision "${missing[0]?.revisionName ?? ''}" referenced in traffic not found.` }
+        ? {
+            reason: 'RevisionMissing',
+            message: `Revision "${missing[0]?.revisionName ?? ''}" referenced in traffic not found.`,
+          }
         : undefined;
     const status = {
       observedGeneration: generation,
@@ -275,11 +330,25 @@ class ServingStandIn {
       ...(routesReady ? { traffic } : {}),
       conditions: [
         condition('ConfigurationsReady', configurationsReady ? true : undefined),
-        condition('Ready', routeProblem ? false : configurationsReady && routesReady ? true : undefined, routeProblem?.reason, routeProblem?.message),
-        condition('RoutesReady', routeProblem ? false : routesReady ? true : undefined, routeProblem?.reason, routeProblem?.message),
+        condition(
+          'Ready',
+          routeProblem ? false : configurationsReady && routesReady ? true : undefined,
+          routeProblem?.reason,
+          routeProblem?.message,
+        ),
+        condition(
+          'RoutesReady',
+          routeProblem ? false : routesReady ? true : undefined,
+          routeProblem?.reason,
+          routeProblem?.message,
+        ),
       ],
     };
-    await this.writeStatus(`/apis/${SERVING}/namespaces/${namespace}/services/${name}`, service, status);
+    await this.writeStatus(
+      `/apis/${SERVING}/namespaces/${namespace}/services/${name}`,
+      service,
+      status,
+    );
   }
 
   /** Revision → Deployment and private Service (reconciler/revision/resources), then its status. */
@@ -344,7 +413,10 @@ class ServingStandIn {
         },
       },
     };
-    await this.apply(`/apis/apps/v1/namespaces/${namespace}/deployments/${name}-deployment`, deployment);
+    await this.apply(
+      `/apis/apps/v1/namespaces/${namespace}/deployments/${name}-deployment`,
+      deployment,
+    );
     const privateService: CoreService = {
       apiVersion: 'v1',
       kind: 'Service',

@@ -4,7 +4,13 @@
 import type { ChildProcess } from 'node:child_process';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Container, ContainerState, ContainerStatus, Pod, Service } from 'kubernetes-types/core/v1.js';
+import type {
+  Container,
+  ContainerState,
+  ContainerStatus,
+  Pod,
+  Service,
+} from 'kubernetes-types/core/v1.js';
 import type { KubeApi } from '../kube-api.js';
 import { startContainerProcess, type ContainerMount } from './container.js';
 import { containerEnv, ContainerConfigError, expand } from './env.js';
@@ -15,8 +21,8 @@ import { Prober, type ProbeOutcome } from './probes.js';
 export interface ContainerHost {
   pod(): Pod;
   podDir: string;
-  netns: string;
-  podIp: string;
+  netns(): string;
+  podIp(): string;
   hostsFile: string;
   hostnameFile: string;
   /** The volume directories by volume name. */
@@ -107,13 +113,30 @@ export class ContainerRunner {
       this.pullFailures++;
       const reason = this.pullFailures === 1 ? 'ErrImagePull' : 'ImagePullBackOff';
       const message =
-        reason === 'ErrImagePull' ? resolved.problem : `Back-off pulling image "${this.spec.image ?? ''}"`;
+        reason === 'ErrImagePull'
+          ? resolved.problem
+          : `Back-off pulling image "${this.spec.image ?? ''}"`;
       this.setWaiting(reason, message);
-      this.host.event(this.spec.name, 'Normal', 'Pulling', `Pulling image "${this.spec.image ?? ''}"`);
-      this.host.event(this.spec.name, 'Warning', 'Failed', `Failed to pull image "${this.spec.image ?? ''}": ${resolved.problem}`);
+      this.host.event(
+        this.spec.name,
+        'Normal',
+        'Pulling',
+        `Pulling image "${this.spec.image ?? ''}"`,
+      );
+      this.host.event(
+        this.spec.name,
+        'Warning',
+        'Failed',
+        `Failed to pull image "${this.spec.image ?? ''}": ${resolved.problem}`,
+      );
       this.host.event(this.spec.name, 'Warning', 'Failed', `Error: ${reason}`);
       if (reason === 'ImagePullBackOff') {
-        this.host.event(this.spec.name, 'Normal', 'BackOff', `Back-off pulling image "${this.spec.image ?? ''}"`);
+        this.host.event(
+          this.spec.name,
+          'Normal',
+          'BackOff',
+          `Back-off pulling image "${this.spec.image ?? ''}"`,
+        );
       }
       this.scheduleRestart(this.nextBackoff());
       return;
@@ -128,7 +151,8 @@ export class ContainerRunner {
     try {
       await this.launch(resolved.image);
     } catch (err) {
-      const reason = err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
+      const reason =
+        err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
       this.setWaiting(reason, (err as Error).message);
       this.host.event(this.spec.name, 'Warning', 'Failed', `Error: ${(err as Error).message}`);
       this.scheduleRestart(this.nextBackoff());
@@ -136,7 +160,8 @@ export class ContainerRunner {
   }
 
   private nextBackoff(): number {
-    this.backoffMs = this.backoffMs === 0 ? BACKOFF_START_MS : Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
+    this.backoffMs =
+      this.backoffMs === 0 ? BACKOFF_START_MS : Math.min(this.backoffMs * 2, BACKOFF_MAX_MS);
     return this.backoffMs;
   }
 
@@ -167,7 +192,8 @@ export class ContainerRunner {
   private mounts(): ContainerMount[] {
     return (this.spec.volumeMounts ?? []).map((mount) => {
       const base = this.host.volumePath(mount.name);
-      if (!base) throw new ContainerConfigError(`volume "${mount.name}" not found in the pod's volumes`);
+      if (!base)
+        throw new ContainerConfigError(`volume "${mount.name}" not found in the pod's volumes`);
       return {
         hostPath: mount.subPath ? join(base, mount.subPath) : base,
         containerPath: mount.mountPath,
@@ -180,7 +206,9 @@ export class ContainerRunner {
     const pod = this.host.pod();
     const env = await containerEnv(this.host.api, pod, this.spec, this.host.services(), image.env);
     const command = (this.spec.command ?? image.entrypoint).map((arg) => expand(arg, env));
-    const args = (this.spec.args ?? (this.spec.command ? [] : image.cmd)).map((arg) => expand(arg, env));
+    const args = (this.spec.args ?? (this.spec.command ? [] : image.cmd)).map((arg) =>
+      expand(arg, env),
+    );
     const argv = [...command, ...args];
     if (argv.length === 0) throw new ContainerConfigError('no command specified');
     const { uid, gid, groups } = this.identity(image);
@@ -194,7 +222,7 @@ export class ContainerRunner {
     this.previousLogFile = this.log?.file;
     const log = new ContainerLog(join(logDir, `${this.restartCount}.log`));
     const child = await startContainerProcess({
-      netns: this.host.netns,
+      netns: this.host.netns(),
       runDir,
       image,
       mounts: this.mounts(),
@@ -231,7 +259,9 @@ export class ContainerRunner {
       });
       child.once('exit', (code, signal) => resolve(code ?? 128 + signalNumber(signal)));
     });
-    void this.exited.then((exitCode) => this.onProcessExit(exitCode, startedAt, startedMs, terminationLog));
+    void this.exited.then((exitCode) =>
+      this.onProcessExit(exitCode, startedAt, startedMs, terminationLog),
+    );
     this.startProbes();
   }
 
@@ -241,7 +271,14 @@ export class ContainerRunner {
     const make = (kind: 'startup' | 'readiness' | 'liveness', initial: boolean) => {
       const probe = this.spec[`${kind}Probe`];
       if (!probe) return;
-      const prober = new Prober(probe, this.host.podIp, this.spec, exec, (ok, outcome) => this.probeResult(kind, ok, outcome), initial);
+      const prober = new Prober(
+        probe,
+        this.host.podIp(),
+        this.spec,
+        exec,
+        (ok, outcome) => this.probeResult(kind, ok, outcome),
+        initial,
+      );
       this.probers.push(prober);
       // Readiness and liveness wait for the startup probe, as the kubelet's do.
       if (kind === 'startup' || this.startupPassed) prober.start();
@@ -251,11 +288,20 @@ export class ContainerRunner {
     make('liveness', true);
   }
 
-  private probeResult(kind: 'startup' | 'readiness' | 'liveness', ok: boolean, outcome: ProbeOutcome): void {
+  private probeResult(
+    kind: 'startup' | 'readiness' | 'liveness',
+    ok: boolean,
+    outcome: ProbeOutcome,
+  ): void {
     if (!this.running) return;
     if (!ok) {
       const label = kind[0]!.toUpperCase() + kind.slice(1);
-      this.host.event(this.spec.name, 'Warning', 'Unhealthy', `${label} probe failed: ${outcome.message ?? ''}`);
+      this.host.event(
+        this.spec.name,
+        'Warning',
+        'Unhealthy',
+        `${label} probe failed: ${outcome.message ?? ''}`,
+      );
     }
     if (kind === 'startup' && ok && !this.startupPassed) {
       this.startupPassed = true;
@@ -280,13 +326,22 @@ export class ContainerRunner {
     this.host.changed();
   }
 
-  private async onProcessExit(exitCode: number, startedAt: string, startedMs: number, terminationLog: string): Promise<void> {
+  private async onProcessExit(
+    exitCode: number,
+    startedAt: string,
+    startedMs: number,
+    terminationLog: string,
+  ): Promise<void> {
     for (const prober of this.probers) prober.stop();
     this.probers = [];
     this.process = undefined;
     await this.log?.close();
     let message = (await readFile(terminationLog, 'utf8').catch(() => '')).slice(0, 4096);
-    if (!message && exitCode !== 0 && this.spec.terminationMessagePolicy === 'FallbackToLogsOnError') {
+    if (
+      !message &&
+      exitCode !== 0 &&
+      this.spec.terminationMessagePolicy === 'FallbackToLogsOnError'
+    ) {
       message = (this.log?.tail(2048) ?? '').split('\n').slice(-80).join('\n').trimEnd();
     }
     const terminated: ContainerState = {
@@ -324,7 +379,10 @@ export class ContainerRunner {
     const exited = this.exited;
     if (!child?.pid || !exited) return;
     signalGroup(child.pid, 'SIGTERM');
-    const timer = setTimeout(() => signalGroup(child.pid!, 'SIGKILL'), Math.max(graceSeconds, 0) * 1000);
+    const timer = setTimeout(
+      () => signalGroup(child.pid!, 'SIGKILL'),
+      Math.max(graceSeconds, 0) * 1000,
+    );
     await exited;
     clearTimeout(timer);
     // What the main process left behind in its group goes too.
@@ -343,18 +401,27 @@ export class ContainerRunner {
   }
 
   /** Runs a command in the container's namespaces and root file system (exec probes). */
-  private async execInContainer(argv: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+  private async execInContainer(
+    argv: string[],
+    timeoutMs: number,
+  ): Promise<{ exitCode: number; output: string }> {
     const resolved = resolveImage(this.spec.image ?? '', this.host.kubelessRuntimeDir);
     if ('problem' in resolved) return { exitCode: 1, output: resolved.problem };
     const pod = this.host.pod();
-    const env = await containerEnv(this.host.api, pod, this.spec, this.host.services(), resolved.image.env);
+    const env = await containerEnv(
+      this.host.api,
+      pod,
+      this.spec,
+      this.host.services(),
+      resolved.image.env,
+    );
     const { uid, gid, groups } = this.identity(resolved.image);
     const runDir = join(this.host.podDir, 'exec', `${this.spec.name}-${Date.now()}`);
     await mkdir(runDir, { recursive: true });
     const terminationLog = join(runDir, 'termination-log');
     await writeFile(terminationLog, '');
     const child = await startContainerProcess({
-      netns: this.host.netns,
+      netns: this.host.netns(),
       runDir,
       image: resolved.image,
       mounts: this.mounts(),
@@ -383,7 +450,12 @@ export class ContainerRunner {
 }
 
 function signalNumber(signal: NodeJS.Signals | null): number {
-  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+  const numbers: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGKILL: 9,
+    SIGTERM: 15,
+  };
   return (signal && numbers[signal]) ?? 0;
 }
 

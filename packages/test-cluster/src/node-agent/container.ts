@@ -80,7 +80,8 @@ function launchScript(launch: ContainerLaunch, rootfs: string): string {
   for (const mount of launch.mounts) bind(mount.hostPath, mount.containerPath, mount.readOnly);
   bind(launch.terminationLog.hostPath, launch.terminationLog.containerPath, false);
   lines.push(`/usr/bin/mkdir -p ${inRoot(launch.workingDir)}`);
-  const groups = launch.supplementalGroups.length > 0 ? ` --groups=${launch.supplementalGroups.join(',')}` : '';
+  const groups =
+    launch.supplementalGroups.length > 0 ? ` --groups=${launch.supplementalGroups.join(',')}` : '';
   // The shell in the new root changes into the working directory and execs the command, so the
   // container's main process keeps this process's pid from `ip netns exec` on.
   lines.push(

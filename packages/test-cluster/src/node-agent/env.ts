@@ -39,7 +39,8 @@ export function expand(input: string, vars: Record<string, string>): string {
 export function fieldRefValue(pod: Pod, fieldPath: string): string {
   const meta = pod.metadata ?? {};
   const mapKey = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(fieldPath);
-  if (mapKey) return (mapKey[1] === 'labels' ? meta.labels : meta.annotations)?.[mapKey[2] ?? ''] ?? '';
+  if (mapKey)
+    return (mapKey[1] === 'labels' ? meta.labels : meta.annotations)?.[mapKey[2] ?? ''] ?? '';
   switch (fieldPath) {
     case 'metadata.name':
       return meta.name ?? '';
@@ -48,9 +49,13 @@ export function fieldRefValue(pod: Pod, fieldPath: string): string {
     case 'metadata.uid':
       return meta.uid ?? '';
     case 'metadata.labels':
-      return Object.entries(meta.labels ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
+      return Object.entries(meta.labels ?? {})
+        .map(([k, v]) => `${k}="${v}"`)
+        .join('\n');
     case 'metadata.annotations':
-      return Object.entries(meta.annotations ?? {}).map(([k, v]) => `${k}="${v}"`).join('\n');
+      return Object.entries(meta.annotations ?? {})
+        .map(([k, v]) => `${k}="${v}"`)
+        .join('\n');
     case 'spec.nodeName':
       return pod.spec?.nodeName ?? '';
     case 'spec.serviceAccountName':
@@ -69,7 +74,16 @@ export function fieldRefValue(pod: Pod, fieldPath: string): string {
 /** Bytes of a resource quantity (binary and decimal suffixes), for resourceFieldRef. */
 function quantityValue(quantity: string, divisor: string | undefined): string {
   const units: Record<string, number> = {
-    '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4,
+    '': 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 1024,
+    Mi: 1024 ** 2,
+    Gi: 1024 ** 3,
+    Ti: 1024 ** 4,
   };
   const parse = (q: string): number => {
     const match = /^([0-9.]+)([a-zA-Z]*)$/.exec(q);
@@ -79,13 +93,23 @@ function quantityValue(quantity: string, divisor: string | undefined): string {
 }
 
 /** Node capacity, the value of a resourceFieldRef whose container sets no limit. */
-const NODE_ALLOCATABLE: Record<string, string> = { cpu: '2', memory: '24Gi', 'ephemeral-storage': '100Gi' };
+const NODE_ALLOCATABLE: Record<string, string> = {
+  cpu: '2',
+  memory: '24Gi',
+  'ephemeral-storage': '100Gi',
+};
 
-function resourceValue(container: Container, resource: string, divisor: string | undefined): string {
+function resourceValue(
+  container: Container,
+  resource: string,
+  divisor: string | undefined,
+): string {
   const [kind, name] = resource.split('.') as [string, string];
   const resources = container.resources ?? {};
   const value =
-    (kind === 'limits' ? resources.limits?.[name] : (resources.requests?.[name] ?? resources.limits?.[name])) ??
+    (kind === 'limits'
+      ? resources.limits?.[name]
+      : (resources.requests?.[name] ?? resources.limits?.[name])) ??
     (kind === 'limits' ? NODE_ALLOCATABLE[name] : name === 'cpu' ? '0' : '0');
   return quantityValue(String(value), divisor);
 }
@@ -106,7 +130,10 @@ function serviceLinkEnv(services: Service[]): Record<string, string> {
     for (const port of ports) {
       const protocol = port.protocol ?? 'TCP';
       const prefix = `${name}_PORT_${port.port}_${protocol}`;
-      if (port.name) env[`${name}_SERVICE_PORT_${port.name.toUpperCase().replace(/-/g, '_')}`] = String(port.port);
+      if (port.name)
+        env[`${name}_SERVICE_PORT_${port.name.toUpperCase().replace(/-/g, '_')}`] = String(
+          port.port,
+        );
       env[prefix] = `${protocol.toLowerCase()}://${ip}:${port.port}`;
       env[`${prefix}_PROTO`] = protocol.toLowerCase();
       env[`${prefix}_PORT`] = String(port.port);
@@ -125,7 +152,10 @@ async function getObject<T>(api: KubeApi, path: string): Promise<T | undefined> 
 
 function secretData(secret: Secret): Record<string, string> {
   return Object.fromEntries(
-    Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+    Object.entries(secret.data ?? {}).map(([k, v]) => [
+      k,
+      Buffer.from(v, 'base64').toString('utf8'),
+    ]),
   );
 }
 
@@ -146,12 +176,19 @@ export async function containerEnv(
     let what: string;
     if (source.configMapRef) {
       what = `configmap "${source.configMapRef.name ?? ''}"`;
-      const cm = await getObject<ConfigMap>(api, `/api/v1/namespaces/${namespace}/configmaps/${source.configMapRef.name ?? ''}`);
+      const cm = await getObject<ConfigMap>(
+        api,
+        `/api/v1/namespaces/${namespace}/configmaps/${source.configMapRef.name ?? ''}`,
+      );
       data = cm?.data ?? (cm ? {} : undefined);
-      if (!data && !source.configMapRef.optional) throw new ContainerConfigError(`${what} not found`);
+      if (!data && !source.configMapRef.optional)
+        throw new ContainerConfigError(`${what} not found`);
     } else if (source.secretRef) {
       what = `secret "${source.secretRef.name ?? ''}"`;
-      const secret = await getObject<Secret>(api, `/api/v1/namespaces/${namespace}/secrets/${source.secretRef.name ?? ''}`);
+      const secret = await getObject<Secret>(
+        api,
+        `/api/v1/namespaces/${namespace}/secrets/${source.secretRef.name ?? ''}`,
+      );
       data = secret ? secretData(secret) : undefined;
       if (!data && !source.secretRef.optional) throw new ContainerConfigError(`${what} not found`);
     }
@@ -168,25 +205,39 @@ export async function containerEnv(
     const from = entry.valueFrom;
     if (from.fieldRef) vars[entry.name] = fieldRefValue(pod, from.fieldRef.fieldPath);
     else if (from.resourceFieldRef) {
-      vars[entry.name] = resourceValue(container, from.resourceFieldRef.resource, from.resourceFieldRef.divisor as string | undefined);
+      vars[entry.name] = resourceValue(
+        container,
+        from.resourceFieldRef.resource,
+        from.resourceFieldRef.divisor as string | undefined,
+      );
     } else if (from.configMapKeyRef) {
       const ref = from.configMapKeyRef;
-      const cm = await getObject<ConfigMap>(api, `/api/v1/namespaces/${namespace}/configmaps/${ref.name ?? ''}`);
+      const cm = await getObject<ConfigMap>(
+        api,
+        `/api/v1/namespaces/${namespace}/configmaps/${ref.name ?? ''}`,
+      );
       const value = cm?.data?.[ref.key];
       if (value !== undefined) vars[entry.name] = value;
       else if (!ref.optional) {
         throw new ContainerConfigError(
-          cm ? `couldn't find key ${ref.key} in ConfigMap ${namespace}/${ref.name ?? ''}` : `configmap "${ref.name ?? ''}" not found`,
+          cm
+            ? `couldn't find key ${ref.key} in ConfigMap ${namespace}/${ref.name ?? ''}`
+            : `configmap "${ref.name ?? ''}" not found`,
         );
       }
     } else if (from.secretKeyRef) {
       const ref = from.secretKeyRef;
-      const secret = await getObject<Secret>(api, `/api/v1/namespaces/${namespace}/secrets/${ref.name ?? ''}`);
+      const secret = await getObject<Secret>(
+        api,
+        `/api/v1/namespaces/${namespace}/secrets/${ref.name ?? ''}`,
+      );
       const value = secret ? secretData(secret)[ref.key] : undefined;
       if (value !== undefined) vars[entry.name] = value;
       else if (!ref.optional) {
         throw new ContainerConfigError(
-          secret ? `couldn't find key ${ref.key} in Secret ${namespace}/${ref.name ?? ''}` : `secret "${ref.name ?? ''}" not found`,
+          secret
+            ? `couldn't find key ${ref.key} in Secret ${namespace}/${ref.name ?? ''}`
+            : `secret "${ref.name ?? ''}" not found`,
         );
       }
     }

@@ -14,15 +14,32 @@ export class EventRecorder {
     private readonly log: (message: string) => void,
   ) {}
 
-  record(object: ObjectReference, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  record(
+    object: ObjectReference,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
     void this.write(object, type, reason, message).catch((err: Error) => {
       // A namespace being deleted takes no new events; nothing is lost that anyone could read.
-      if (err instanceof ApiError && err.status === 403 && /being terminated/.test(err.responseText)) return;
-      this.log(`event ${reason} for ${object.namespace ?? ''}/${object.name ?? ''}: ${err.message}`);
+      if (
+        err instanceof ApiError &&
+        err.status === 403 &&
+        /being terminated/.test(err.responseText)
+      )
+        return;
+      this.log(
+        `event ${reason} for ${object.namespace ?? ''}/${object.name ?? ''}: ${err.message}`,
+      );
     });
   }
 
-  private async write(object: ObjectReference, type: string, reason: string, message: string): Promise<void> {
+  private async write(
+    object: ObjectReference,
+    type: string,
+    reason: string,
+    message: string,
+  ): Promise<void> {
     const namespace = object.namespace ?? 'default';
     const key = [object.uid, object.fieldPath, type, reason, message].join('\u0000');
     const now = new Date().toISOString();

@@ -78,7 +78,14 @@ export function resolveImage(
   // Kubeless's provision image (docker/unzip: minideb with unzip, curl, tar): the host's tools.
   if (repository === 'kubeless/unzip') {
     return {
-      image: { binds: [], user: 0, workingDir: '/', entrypoint: [], cmd: [], env: { PATH: DEFAULT_PATH } },
+      image: {
+        binds: [],
+        user: 0,
+        workingDir: '/',
+        entrypoint: [],
+        cmd: [],
+        env: { PATH: DEFAULT_PATH },
+      },
     };
   }
   // The official Node.js images: the host's node (ENTRYPOINT docker-entrypoint.sh runs the command).

@@ -11,7 +11,8 @@ import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** RFC 3339 with nanoseconds, as CRI log lines carry it. */
-const nanoTimestamp = (date: Date): string => date.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
+const nanoTimestamp = (date: Date): string =>
+  date.toISOString().replace(/\.(\d{3})Z$/, '.$1000000Z');
 
 /** Writes one container run's output to its log file. */
 export class ContainerLog {
@@ -87,7 +88,12 @@ function parseQuery(params: URLSearchParams): LogQuery {
     follow: params.get('follow') === 'true',
     timestamps: params.get('timestamps') === 'true',
     tailLines: number('tailLines'),
-    sinceMs: since !== undefined ? Date.now() - since * 1000 : sinceTime ? Date.parse(sinceTime) : undefined,
+    sinceMs:
+      since !== undefined
+        ? Date.now() - since * 1000
+        : sinceTime
+          ? Date.parse(sinceTime)
+          : undefined,
     limitBytes: number('limitBytes'),
   };
 }
@@ -113,8 +119,12 @@ async function serveLog(source: LogSource, query: LogQuery, res: ServerResponse)
   };
   const content = await readFile(source.file, 'utf8').catch(() => '');
   let offset = Buffer.byteLength(content);
-  let lines = content.split('\n').filter(Boolean).flatMap((line) => render(line, query) ?? []);
-  if (query.tailLines !== undefined) lines = lines.slice(Math.max(0, lines.length - query.tailLines));
+  let lines = content
+    .split('\n')
+    .filter(Boolean)
+    .flatMap((line) => render(line, query) ?? []);
+  if (query.tailLines !== undefined)
+    lines = lines.slice(Math.max(0, lines.length - query.tailLines));
   for (const line of lines) if (!emit(line)) return void res.end();
   if (!query.follow) return void res.end();
   let carry = '';

@@ -45,12 +45,16 @@ async function main(): Promise<void> {
 
   const locate: LogLocator = (namespace, pod, container, previous) => {
     const worker = workers.get(`${namespace}/${pod}`);
-    if (!worker) return { status: 404, problem: `pod ${namespace}/${pod} is not running on this node` };
+    if (!worker)
+      return { status: 404, problem: `pod ${namespace}/${pod} is not running on this node` };
     const source = worker.logSource(container, previous);
     if (source) return source;
     const names = worker.containerNames();
     return names.includes(container)
-      ? { status: 400, problem: `${previous ? 'previous terminated' : ''} container "${container}" in pod "${pod}" ${previous ? 'not found' : 'is waiting to start'}` }
+      ? {
+          status: 400,
+          problem: `${previous ? 'previous terminated' : ''} container "${container}" in pod "${pod}" ${previous ? 'not found' : 'is waiting to start'}`,
+        }
       : { status: 400, problem: `container ${container} is not valid for pod ${pod}` };
   };
   const kubelet: Server = await startKubeletServer(
@@ -108,10 +112,18 @@ async function main(): Promise<void> {
     },
   });
 
-  const heartbeat = new NodeHeartbeat(api, config.nodeName, network.nodeIp, config.kubeletPort, log);
+  const heartbeat = new NodeHeartbeat(
+    api,
+    config.nodeName,
+    network.nodeIp,
+    config.kubeletPort,
+    log,
+  );
   await heartbeat.register();
   await pods.start();
-  log(`node ${config.nodeName} ready at ${network.nodeIp} (pods ${config.podSubnet}, kubelet :${config.kubeletPort})`);
+  log(
+    `node ${config.nodeName} ready at ${network.nodeIp} (pods ${config.podSubnet}, kubelet :${config.kubeletPort})`,
+  );
 
   let stopping = false;
   const stop = async (): Promise<void> => {

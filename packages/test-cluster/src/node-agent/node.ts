@@ -10,7 +10,12 @@ import type { KubeApi } from '../kube-api.js';
 const HEARTBEAT_MS = 10_000;
 
 function conditions(now: string, since: string): NodeCondition[] {
-  const condition = (type: string, status: string, reason: string, message: string): NodeCondition => ({
+  const condition = (
+    type: string,
+    status: string,
+    reason: string,
+    message: string,
+  ): NodeCondition => ({
     type,
     status,
     reason,
@@ -19,9 +24,19 @@ function conditions(now: string, since: string): NodeCondition[] {
     lastTransitionTime: since,
   });
   return [
-    condition('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+    condition(
+      'MemoryPressure',
+      'False',
+      'KubeletHasSufficientMemory',
+      'kubelet has sufficient memory available',
+    ),
     condition('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-    condition('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+    condition(
+      'PIDPressure',
+      'False',
+      'KubeletHasSufficientPID',
+      'kubelet has sufficient PID available',
+    ),
     condition('Ready', 'True', 'KubeletReady', 'sk8s node agent is posting ready status'),
   ];
 }
@@ -56,7 +71,9 @@ export class NodeHeartbeat {
     };
     const created = await this.api.request('POST', '/api/v1/nodes', { body: node });
     if (created.status !== 201 && created.status !== 409) {
-      throw new Error(`registering node ${this.name}: HTTP ${created.status} ${created.text.slice(0, 300)}`);
+      throw new Error(
+        `registering node ${this.name}: HTTP ${created.status} ${created.text.slice(0, 300)}`,
+      );
     }
     await this.writeStatus();
     await this.renewLease();

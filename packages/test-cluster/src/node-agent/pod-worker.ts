@@ -87,7 +87,9 @@ export class PodWorker {
     }
     for (const container of spec.containers) this.runners.push(this.runner(container, false));
     for (const runner of this.runners) {
-      runner.state = { waiting: { reason: this.initRunners.length > 0 ? 'PodInitializing' : 'ContainerCreating' } };
+      runner.state = {
+        waiting: { reason: this.initRunners.length > 0 ? 'PodInitializing' : 'ContainerCreating' },
+      };
     }
     this.changed();
     if (!(await this.mountVolumes())) return;
@@ -95,7 +97,12 @@ export class PodWorker {
     try {
       this.sandbox = await this.deps.network.createSandbox();
     } catch (err) {
-      this.event(undefined, 'Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(err as Error).message}`);
+      this.event(
+        undefined,
+        'Warning',
+        'FailedCreatePodSandBox',
+        `Failed to create pod sandbox: ${(err as Error).message}`,
+      );
       return;
     }
     await this.writeHosts();
@@ -106,29 +113,29 @@ export class PodWorker {
   }
 
   private runner(container: Container, init: boolean): ContainerRunner {
-    const worker = this;
     const runner: ContainerRunner = new ContainerRunner(
       container,
       init,
       {
-        pod: () => worker.pod,
-        podDir: worker.podDir,
-        get netns() {
-          return worker.sandbox?.netns ?? '';
-        },
-        get podIp() {
-          return worker.sandbox?.podIp ?? '';
-        },
-        hostsFile: worker.hostsFile,
-        hostnameFile: worker.hostnameFile,
-        volumePath: (name) => worker.volumes.get(name),
-        services: () => worker.deps.proxy.servicesIn(worker.pod.metadata?.namespace ?? ''),
-        api: worker.deps.api,
-        kubelessRuntimeDir: worker.deps.kubelessRuntimeDir,
+        pod: () => this.pod,
+        podDir: this.podDir,
+        netns: () => this.sandbox?.netns ?? '',
+        podIp: () => this.sandbox?.podIp ?? '',
+        hostsFile: this.hostsFile,
+        hostnameFile: this.hostnameFile,
+        volumePath: (name) => this.volumes.get(name),
+        services: () => this.deps.proxy.servicesIn(this.pod.metadata?.namespace ?? ''),
+        api: this.deps.api,
+        kubelessRuntimeDir: this.deps.kubelessRuntimeDir,
         event: (name, type, reason, message) =>
-          worker.event(`${init ? 'spec.initContainers' : 'spec.containers'}{${name}}`, type, reason, message),
-        changed: () => worker.changed(),
-        log: worker.deps.log,
+          this.event(
+            `${init ? 'spec.initContainers' : 'spec.containers'}{${name}}`,
+            type,
+            reason,
+            message,
+          ),
+        changed: () => this.changed(),
+        log: this.deps.log,
       },
       (exitCode) => this.exited(runner, exitCode),
     );
@@ -150,7 +157,12 @@ export class PodWorker {
         if (!(err instanceof MountError)) throw err;
         if (err.message !== lastProblem) {
           lastProblem = err.message;
-          this.event(undefined, 'Warning', 'FailedMount', `MountVolume.SetUp failed: ${err.message}`);
+          this.event(
+            undefined,
+            'Warning',
+            'FailedMount',
+            `MountVolume.SetUp failed: ${err.message}`,
+          );
         }
         await sleep(MOUNT_RETRY_MS);
       }
@@ -200,7 +212,12 @@ export class PodWorker {
     this.changed();
   }
 
-  private event(fieldPath: string | undefined, type: 'Normal' | 'Warning', reason: string, message: string): void {
+  private event(
+    fieldPath: string | undefined,
+    type: 'Normal' | 'Warning',
+    reason: string,
+    message: string,
+  ): void {
     this.deps.events.record(
       {
         apiVersion: 'v1',
@@ -228,7 +245,9 @@ export class PodWorker {
       return terminated.every((s) => s.terminated?.exitCode === 0) ? 'Succeeded' : 'Failed';
     }
     // Restarting containers (CrashLoopBackOff) leave a started pod Running.
-    return this.runners.some((r) => r.restartCount > 0 || r.state.terminated) ? 'Running' : 'Pending';
+    return this.runners.some((r) => r.restartCount > 0 || r.state.terminated)
+      ? 'Running'
+      : 'Pending';
   }
 
   private status(): PodStatus {
@@ -261,7 +280,9 @@ export class PodWorker {
       hostIP: this.deps.network.nodeIp,
       ...(this.sandbox ? { podIP: this.sandbox.podIp, podIPs: [{ ip: this.sandbox.podIp }] } : {}),
       startTime: this.startTime,
-      ...(this.initRunners.length > 0 ? { initContainerStatuses: this.initRunners.map((r) => r.status()) } : {}),
+      ...(this.initRunners.length > 0
+        ? { initContainerStatuses: this.initRunners.map((r) => r.status()) }
+        : {}),
       containerStatuses: this.runners.map((r) => r.status()),
       qosClass: this.pod.status?.qosClass ?? 'BestEffort',
     };
@@ -285,14 +306,17 @@ export class PodWorker {
       })
       .catch((err: Error) => ({ status: 0, text: err.message, body: undefined }));
     if (resp.status === 200 && resp.body) this.pod = { ...this.pod, status: resp.body.status };
-    else if (resp.status !== 404) this.deps.log(`status of pod ${this.key}: HTTP ${resp.status} ${resp.text.slice(0, 200)}`);
+    else if (resp.status !== 404)
+      this.deps.log(`status of pod ${this.key}: HTTP ${resp.status} ${resp.text.slice(0, 200)}`);
   }
 
   /** Graceful deletion: stop the containers within the grace period, then delete the pod object. */
   terminate(): Promise<void> {
     this.terminating ??= (async () => {
       const grace =
-        this.pod.metadata?.deletionGracePeriodSeconds ?? this.pod.spec?.terminationGracePeriodSeconds ?? 30;
+        this.pod.metadata?.deletionGracePeriodSeconds ??
+        this.pod.spec?.terminationGracePeriodSeconds ??
+        30;
       if (this.statusTimer) clearTimeout(this.statusTimer);
       await this.statusWrite;
       await Promise.all([...this.runners, ...this.initRunners].map((r) => r.stop(grace)));
@@ -301,7 +325,12 @@ export class PodWorker {
       const { namespace = '', name = '' } = this.pod.metadata ?? {};
       const resp = await this.deps.api
         .request('DELETE', `/api/v1/namespaces/${namespace}/pods/${name}`, {
-          body: { kind: 'DeleteOptions', apiVersion: 'v1', gracePeriodSeconds: 0, preconditions: { uid: this.uid } },
+          body: {
+            kind: 'DeleteOptions',
+            apiVersion: 'v1',
+            gracePeriodSeconds: 0,
+            preconditions: { uid: this.uid },
+          },
         })
         .catch((err: Error) => ({ status: 0, text: err.message }));
       if (resp.status !== 200 && resp.status !== 404 && resp.status !== 409) {

@@ -50,9 +50,16 @@ function httpProbe(probe: Probe, podIp: string, container: Container): Promise<P
         );
       },
     );
-    req.on('timeout', () => req.destroy(new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)')));
+    req.on('timeout', () =>
+      req.destroy(
+        new Error('context deadline exceeded (Client.Timeout exceeded while awaiting headers)'),
+      ),
+    );
     req.on('error', (err) =>
-      resolve({ ok: false, message: `Get "http://${get.host ?? podIp}:${port}${get.path ?? '/'}": ${err.message}` }),
+      resolve({
+        ok: false,
+        message: `Get "http://${get.host ?? podIp}:${port}${get.path ?? '/'}": ${err.message}`,
+      }),
     );
     req.end();
   });
@@ -71,11 +78,16 @@ function tcpProbe(probe: Probe, podIp: string, container: Container): Promise<Pr
       socket.destroy();
       resolve({ ok: false, message: `dial tcp ${host}:${port}: i/o timeout` });
     });
-    socket.once('error', (err) => resolve({ ok: false, message: `dial tcp ${host}:${port}: ${err.message}` }));
+    socket.once('error', (err) =>
+      resolve({ ok: false, message: `dial tcp ${host}:${port}: ${err.message}` }),
+    );
   });
 }
 
-export type ExecInContainer = (argv: string[], timeoutMs: number) => Promise<{ exitCode: number; output: string }>;
+export type ExecInContainer = (
+  argv: string[],
+  timeoutMs: number,
+) => Promise<{ exitCode: number; output: string }>;
 
 async function runOnce(
   probe: Probe,
@@ -86,8 +98,13 @@ async function runOnce(
   if (probe.httpGet) return httpProbe(probe, podIp, container);
   if (probe.tcpSocket) return tcpProbe(probe, podIp, container);
   if (probe.exec) {
-    const { exitCode, output } = await exec(probe.exec.command ?? [], (probe.timeoutSeconds ?? 1) * 1000);
-    return exitCode === 0 ? { ok: true } : { ok: false, message: output.trim() || `command exited with ${exitCode}` };
+    const { exitCode, output } = await exec(
+      probe.exec.command ?? [],
+      (probe.timeoutSeconds ?? 1) * 1000,
+    );
+    return exitCode === 0
+      ? { ok: true }
+      : { ok: false, message: output.trim() || `command exited with ${exitCode}` };
   }
   return { ok: false, message: 'probe has no handler' };
 }

@@ -29,7 +29,12 @@ export class ServiceProxy {
       log,
       onChange: () => this.reconcile(),
     });
-    this.endpoints = new Informer<Endpoints>({ api, path: '/api/v1/endpoints', log, onChange: () => undefined });
+    this.endpoints = new Informer<Endpoints>({
+      api,
+      path: '/api/v1/endpoints',
+      log,
+      onChange: () => undefined,
+    });
   }
 
   async start(): Promise<void> {
@@ -54,7 +59,11 @@ export class ServiceProxy {
       const name = service.metadata?.name ?? '';
       const namespace = service.metadata?.namespace ?? '';
       if (!ip || ip === 'None') return [];
-      const names = [`${name}.${namespace}.svc.${CLUSTER_DOMAIN}`, `${name}.${namespace}.svc`, `${name}.${namespace}`];
+      const names = [
+        `${name}.${namespace}.svc.${CLUSTER_DOMAIN}`,
+        `${name}.${namespace}.svc`,
+        `${name}.${namespace}`,
+      ];
       if (namespace === podNamespace) names.push(name);
       return [`${ip}\t${names.join(' ')}`];
     });
@@ -74,7 +83,8 @@ export class ServiceProxy {
       const ip = service.spec?.clusterIP;
       if (!ip || ip === 'None') continue;
       for (const port of service.spec?.ports ?? []) {
-        if ((port.protocol ?? 'TCP') === 'TCP') wanted.set(`${ip}:${port.port}`, { service, port, ip });
+        if ((port.protocol ?? 'TCP') === 'TCP')
+          wanted.set(`${ip}:${port.port}`, { service, port, ip });
       }
     }
     for (const [key, server] of this.listeners) {
@@ -104,7 +114,9 @@ export class ServiceProxy {
       const port = (subset.ports ?? []).find((p) =>
         servicePort.name ? p.name === servicePort.name : (subset.ports ?? []).length === 1,
       );
-      return port ? (subset.addresses ?? []).map((address) => ({ host: address.ip, port: port.port })) : [];
+      return port
+        ? (subset.addresses ?? []).map((address) => ({ host: address.ip, port: port.port }))
+        : [];
     });
     const target = targets[Math.floor(Math.random() * targets.length)];
     if (!target) {

@@ -45,7 +45,11 @@ function keyFiles(
   optional: boolean,
 ): FileToWrite[] {
   if (!items) {
-    return Object.entries(data).map(([key, content]) => ({ path: key, content, mode: defaultMode }));
+    return Object.entries(data).map(([key, content]) => ({
+      path: key,
+      content,
+      mode: defaultMode,
+    }));
   }
   return items.flatMap((item) => {
     const content = data[item.key];
@@ -63,15 +67,25 @@ async function configMapFiles(
   source: { name?: string; items?: KeyToPath[]; optional?: boolean },
   defaultMode: number,
 ): Promise<FileToWrite[]> {
-  const cm = await readObject<ConfigMap>(api, `/api/v1/namespaces/${namespace}/configmaps/${source.name ?? ''}`);
+  const cm = await readObject<ConfigMap>(
+    api,
+    `/api/v1/namespaces/${namespace}/configmaps/${source.name ?? ''}`,
+  );
   if (!cm) {
     if (source.optional) return [];
     throw new MountError(`configmap "${source.name ?? ''}" not found`);
   }
   const data: Record<string, Buffer> = {};
   for (const [key, value] of Object.entries(cm.data ?? {})) data[key] = Buffer.from(value, 'utf8');
-  for (const [key, value] of Object.entries(cm.binaryData ?? {})) data[key] = Buffer.from(value, 'base64');
-  return keyFiles(data, source.items, defaultMode, `configmap ${source.name ?? ''}`, !!source.optional);
+  for (const [key, value] of Object.entries(cm.binaryData ?? {}))
+    data[key] = Buffer.from(value, 'base64');
+  return keyFiles(
+    data,
+    source.items,
+    defaultMode,
+    `configmap ${source.name ?? ''}`,
+    !!source.optional,
+  );
 }
 
 async function secretFiles(
@@ -87,14 +101,21 @@ async function secretFiles(
     throw new MountError(`secret "${name}" not found`);
   }
   const data: Record<string, Buffer> = {};
-  for (const [key, value] of Object.entries(secret.data ?? {})) data[key] = Buffer.from(value, 'base64');
+  for (const [key, value] of Object.entries(secret.data ?? {}))
+    data[key] = Buffer.from(value, 'base64');
   return keyFiles(data, source.items, defaultMode, `secret ${name}`, !!source.optional);
 }
 
-function downwardFiles(pod: Pod, items: DownwardAPIVolumeFile[], defaultMode: number): FileToWrite[] {
+function downwardFiles(
+  pod: Pod,
+  items: DownwardAPIVolumeFile[],
+  defaultMode: number,
+): FileToWrite[] {
   return items.map((item) => {
     if (!item.fieldRef) {
-      throw new MountError(`downwardAPI item ${item.path}: only fieldRef is supported by the node agent`);
+      throw new MountError(
+        `downwardAPI item ${item.path}: only fieldRef is supported by the node agent`,
+      );
     }
     return {
       path: item.path,
@@ -113,18 +134,29 @@ async function projectedFiles(
   const files: FileToWrite[] = [];
   for (const source of sources) {
     const namespace = pod.metadata?.namespace ?? 'default';
-    if (source.configMap) files.push(...(await configMapFiles(api, namespace, source.configMap, defaultMode)));
-    else if (source.secret) files.push(...(await secretFiles(api, namespace, source.secret, defaultMode)));
-    else if (source.downwardAPI) files.push(...downwardFiles(pod, source.downwardAPI.items ?? [], defaultMode));
-    else throw new MountError('projected volume source not supported by the node agent (serviceAccountToken)');
+    if (source.configMap)
+      files.push(...(await configMapFiles(api, namespace, source.configMap, defaultMode)));
+    else if (source.secret)
+      files.push(...(await secretFiles(api, namespace, source.secret, defaultMode)));
+    else if (source.downwardAPI)
+      files.push(...downwardFiles(pod, source.downwardAPI.items ?? [], defaultMode));
+    else
+      throw new MountError(
+        'projected volume source not supported by the node agent (serviceAccountToken)',
+      );
   }
   return files;
 }
 
-async function writeFiles(dir: string, files: FileToWrite[], fsGroup: number | undefined): Promise<void> {
+async function writeFiles(
+  dir: string,
+  files: FileToWrite[],
+  fsGroup: number | undefined,
+): Promise<void> {
   for (const file of files) {
     const target = normalize(join(dir, file.path));
-    if (!target.startsWith(`${dir}/`)) throw new MountError(`item path ${file.path} leaves the volume`);
+    if (!target.startsWith(`${dir}/`))
+      throw new MountError(`item path ${file.path} leaves the volume`);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, file.content);
     await chmod(target, file.mode);
@@ -151,16 +183,32 @@ export async function materializeVolume(
     await chmod(dir, 0o777);
     return { name: volume.name, path: dir };
   } else if (volume.configMap) {
-    files = await configMapFiles(api, namespace, volume.configMap, volume.configMap.defaultMode ?? 0o644);
+    files = await configMapFiles(
+      api,
+      namespace,
+      volume.configMap,
+      volume.configMap.defaultMode ?? 0o644,
+    );
   } else if (volume.secret) {
     files = await secretFiles(api, namespace, volume.secret, volume.secret.defaultMode ?? 0o644);
   } else if (volume.downwardAPI) {
-    files = downwardFiles(pod, volume.downwardAPI.items ?? [], volume.downwardAPI.defaultMode ?? 0o644);
+    files = downwardFiles(
+      pod,
+      volume.downwardAPI.items ?? [],
+      volume.downwardAPI.defaultMode ?? 0o644,
+    );
   } else if (volume.projected) {
-    files = await projectedFiles(api, pod, volume.projected.sources ?? [], volume.projected.defaultMode ?? 0o644);
+    files = await projectedFiles(
+      api,
+      pod,
+      volume.projected.sources ?? [],
+      volume.projected.defaultMode ?? 0o644,
+    );
   } else {
     const type = Object.keys(volume).find((key) => key !== 'name') ?? 'unknown';
-    throw new MountError(`volume "${volume.name}": type ${type} is not supported by the node agent`);
+    throw new MountError(
+      `volume "${volume.name}": type ${type} is not supported by the node agent`,
+    );
   }
   await writeFiles(dir, files, fsGroup);
   if (fsGroup !== undefined) await chown(dir, 0, fsGroup);

@@ -109,5 +109,9 @@ export const knativeProvider: ProviderAdapter = {
   // (knative/eventing pkg/apis/eventing/v1/trigger_validation.go:42-44,182-199) and KafkaSource
   // spec.consumerGroup (eventing-kafka-broker control-plane/pkg/apis/sources/v1beta1/kafka_validation.go).
   immutableFields: (object) =>
-    object.kind === TRIGGER.kind ? ['spec.broker'] : object.kind === KAFKA_SOURCE.kind ? ['spec.consumerGroup'] : [],
+    object.kind === TRIGGER.kind
+      ? ['spec.broker']
+      : object.kind === KAFKA_SOURCE.kind
+        ? ['spec.consumerGroup']
+        : [],
 };

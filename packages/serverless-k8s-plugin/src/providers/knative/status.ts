@@ -201,13 +201,23 @@ async function domainMappingWarnings(client: ClusterClient, fn: FunctionModel): 
   const warnings: string[] = [];
   for (const event of fn.events) {
     if (event.kind !== 'http' || !event.customDomain) continue;
-    const mapping = await client.get(DOMAIN_MAPPING.apiVersion, DOMAIN_MAPPING.kind, fn.namespace, event.customDomain);
+    const mapping = await client.get(
+      DOMAIN_MAPPING.apiVersion,
+      DOMAIN_MAPPING.kind,
+      fn.namespace,
+      event.customDomain,
+    );
     const conditions =
-      (mapping?.status as { conditions?: { type: string; status: string; reason?: string; message?: string }[] } | undefined)
-        ?.conditions ?? [];
+      (
+        mapping?.status as
+          | { conditions?: { type: string; status: string; reason?: string; message?: string }[] }
+          | undefined
+      )?.conditions ?? [];
     const ready = conditions.find((c) => c.type === 'Ready');
     if (ready?.status === 'True') continue;
-    const why = ready?.reason ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}` : 'no status yet';
+    const why = ready?.reason
+      ? `${ready.reason}${ready.message ? `: ${ready.message}` : ''}`
+      : 'no status yet';
     warnings.push(
       `DomainMapping ${event.customDomain} is not serving (${why}). A domain needs a ClusterDomainClaim for namespace ${fn.namespace} ` +
         '(kubectl create of networking.internal.knative.dev/v1alpha1 ClusterDomainClaim), unless config-network sets autocreate-cluster-domain-claims: "true" (docs/knative.md).',

@@ -157,10 +157,12 @@ async function preflight(
   if (unknown.length > 0) {
     // One line per unknown runtime, naming every function that asks for it.
     const byRuntime = new Map<string, string[]>();
-    for (const fn of unknown) byRuntime.set(fn.runtime, [...(byRuntime.get(fn.runtime) ?? []), fn.key]);
+    for (const fn of unknown)
+      byRuntime.set(fn.runtime, [...(byRuntime.get(fn.runtime) ?? []), fn.key]);
     const lines = [...byRuntime].map(([runtime, keys]) => {
       const closest = closestRuntime(runtime, ids);
-      const who = keys.length === 1 ? `function "${keys[0] ?? ''}"` : `functions ${keys.join(', ')}`;
+      const who =
+        keys.length === 1 ? `function "${keys[0] ?? ''}"` : `functions ${keys.join(', ')}`;
       return `${who}: runtime "${runtime}" is not available${closest ? ` — did you mean "${closest}"?` : ''}`;
     });
     throw new UserError(
@@ -324,7 +326,11 @@ export function writtenBackByController(live: KubeObject, managers: string[]): b
   if (!finalizers.some((f) => f.startsWith('kubeless.io/'))) return false;
   const entries =
     (live.metadata.managedFields as
-      | { manager?: string; operation?: string; fieldsV1?: { 'f:metadata'?: { 'f:finalizers'?: unknown } } }[]
+      | {
+          manager?: string;
+          operation?: string;
+          fieldsV1?: { 'f:metadata'?: { 'f:finalizers'?: unknown } };
+        }[]
       | undefined) ?? [];
   return managers.every((manager) =>
     entries.some(
@@ -354,7 +360,12 @@ async function removeLeftovers(
     const namespace = fn.metadata.namespace ?? 'default';
     const [deployment, pods] = await Promise.all([
       client.get('apps/v1', 'Deployment', namespace, fn.metadata.name),
-      client.list('v1', 'Pod', namespace, `${KUBELESS_SELECTOR},function=${fn.metadata.name},job-name`),
+      client.list(
+        'v1',
+        'Pod',
+        namespace,
+        `${KUBELESS_SELECTOR},function=${fn.metadata.name},job-name`,
+      ),
     ]);
     if (deployment) waitFor.push({ ...deployment, apiVersion: 'apps/v1', kind: 'Deployment' });
     for (const pod of pods) {
@@ -367,7 +378,8 @@ async function removeLeftovers(
   }
   return {
     waitFor,
-    removedBy: "the garbage collector (kube-controller-manager), by the Deployments' owner references",
+    removedBy:
+      "the garbage collector (kube-controller-manager), by the Deployments' owner references",
   };
 }
 
@@ -395,7 +407,9 @@ export function createKubelessProvider(options: KubelessProviderOptions = {}): P
             apiVersion: 'v1',
             kind: 'Service',
             namespace: object.metadata.namespace ?? 'default',
-            name: String((object.spec as { 'function-name'?: string } | undefined)?.['function-name'] ?? ''),
+            name: String(
+              (object.spec as { 'function-name'?: string } | undefined)?.['function-name'] ?? '',
+            ),
             madeBy: "Kubeless's function controller",
           }
         : undefined,

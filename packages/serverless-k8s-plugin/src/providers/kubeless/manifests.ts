@@ -233,7 +233,8 @@ function renderDeployment(
   // An update copies only spec.deployment's annotations to the Deployment (kubelessutil.go:778);
   // the Function's own reach it once, at creation (kubelessutil.go:647).
   const annotations = functionAnnotations(fn);
-  if (Object.keys(annotations).length > 0) return { metadata: { annotations }, spec: deploymentSpec };
+  if (Object.keys(annotations).length > 0)
+    return { metadata: { annotations }, spec: deploymentSpec };
   // The controller copies the Function's labels onto the Deployment; the pod template needs them
   // for the Service selector and `logs`.
   return { spec: deploymentSpec };

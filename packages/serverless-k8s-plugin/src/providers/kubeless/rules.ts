@@ -18,7 +18,11 @@ export function goJson(value: unknown): string {
     .replace(/&/g, '\\u0026');
 }
 
-function scheduleRules(fn: FunctionModel, schedules: ScheduleEvent[], add: (path: string, message: string) => void): void {
+function scheduleRules(
+  fn: FunctionModel,
+  schedules: ScheduleEvent[],
+  add: (path: string, message: string) => void,
+): void {
   const path = `functions.${fn.key}.events`;
   if (schedules.length > 1) {
     // cronjob-trigger kubelessutil.go:62 names the CronJob `trigger-<function>`: a second
@@ -63,7 +67,11 @@ export const kubelessRules: PlatformRules = (model, problems) => {
       fn.events.filter((e): e is ScheduleEvent => e.kind === 'schedule'),
       add,
     );
-    if (fn.events.some((e) => e.kind === 'http') && fn.servicePort !== undefined && fn.servicePort !== fn.port) {
+    if (
+      fn.events.some((e) => e.kind === 'http') &&
+      fn.servicePort !== undefined &&
+      fn.servicePort !== fn.port
+    ) {
       // http-trigger k8sutil.go:250: the Ingress backend is the Service's targetPort, which is
       // not a port of the Service when servicePort differs from port.
       add(
