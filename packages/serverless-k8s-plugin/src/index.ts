@@ -204,7 +204,10 @@ class ServerlessK8sPlugin {
       options: this.options,
       utils: this.utils,
       cluster: () => {
-        this.client ??= connect(model.context ? { context: model.context } : {});
+        this.client ??= connect(model.context ? { context: model.context } : {}).then((client) => {
+          client.onSlowRequest((message) => this.utils.log.notice(message));
+          return client;
+        });
         return this.client;
       },
       outputDir: path.join(servicePath, '.serverless'),

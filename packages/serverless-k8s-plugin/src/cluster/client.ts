@@ -43,6 +43,8 @@ const PROXY_VERBS: Record<string, string> = {
   DELETE: 'delete',
 };
 const POLL_MS = 250;
+/** A request without an answer this long (and every such interval after) is reported as slow. */
+const SLOW_REQUEST_MS = 5_000;
 /** A list of objects' metadata only (meta.k8s.io PartialObjectMetadataList), JSON as fallback. */
 const METADATA_LIST =
   'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
@@ -57,6 +59,8 @@ export interface ConnectedClusterClient extends ClusterClient {
   readonly requestCount: number;
   /** Closes idle keep-alive connections. */
   close(): void;
+  /** Hears, every few seconds, about a request the API server has not answered yet. */
+  onSlowRequest(listener: (message: string) => void): void;
 }
 
 interface Resource {
@@ -153,6 +157,34 @@ function comparable(object: KubeObject): string {
   return stableJson({ ...object, metadata });
 }
 
+const refOf = (object: KubeObject) => `${object.kind}/${object.metadata.name}`;
+
+function listed(objects: KubeObject[]): string {
+  const shown = objects.slice(0, 10).map(refOf).join(', ');
+  return objects.length > 10 ? `${shown} and ${objects.length - 10} more` : shown;
+}
+
+/**
+ * An apply that failed part-way says what it got done: which objects were applied and which not,
+ * and that applying again converges (server-side apply is idempotent). Programming errors pass.
+ */
+function partialApplyError(
+  error: unknown,
+  objects: KubeObject[],
+  results: (ApplyResult | undefined)[],
+  dryRun: boolean,
+): unknown {
+  if (!(error instanceof UserError) || dryRun) return error;
+  const applied = objects.filter((_, index) => results[index] !== undefined);
+  const missing = objects.filter((_, index) => results[index] === undefined);
+  const state =
+    applied.length === 0
+      ? `None of these ${objects.length} objects was applied (${listed(objects)}).`
+      : `The apply stopped part-way: ${applied.length} of ${objects.length} objects were applied (${listed(applied)}); ` +
+        `not applied: ${listed(missing)}. Applying is idempotent: run the same command again to converge.`;
+  return new UserError(`${error.message}\n${state}`);
+}
+
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [key, value] of Object.entries(headers)) {
@@ -172,6 +204,9 @@ class HttpClusterClient implements ConnectedClusterClient {
   private readonly discovery = new Map<string, Promise<APIResourceList | undefined>>();
   private agent: http.Agent | undefined;
   private agentKey = '';
+  private slowRequestListener: ((message: string) => void) | undefined;
+  private readonly unanswered = new Set<{ started: number; description: RequestDescription }>();
+  private slowTicker: NodeJS.Timeout | undefined;
 
   constructor(config: LoadedKubeconfig) {
     this.config = config;
@@ -187,6 +222,19 @@ class HttpClusterClient implements ConnectedClusterClient {
 
   async apply(objects: KubeObject[], options: ApplyOptions = {}): Promise<ApplyResult[]> {
     const results = new Array<ApplyResult>(objects.length);
+    try {
+      await this.applyInOrder(objects, options, results);
+    } catch (error) {
+      throw partialApplyError(error, objects, results, options.dryRun === true);
+    }
+    return results;
+  }
+
+  private async applyInOrder(
+    objects: KubeObject[],
+    options: ApplyOptions,
+    results: ApplyResult[],
+  ): Promise<void> {
     const ranks = [...new Set(objects.map(applyRank))].sort((a, b) => a - b);
     for (const rank of ranks) {
       const entries = await Promise.all(
@@ -210,15 +258,23 @@ class HttpClusterClient implements ConnectedClusterClient {
       const versions = options.dryRun
         ? new Map<string, Map<string, string>>()
         : await this.listVersions(entries.map(({ target }) => target));
+      // After a failure no further apply starts, but those in flight finish, so that the error
+      // knows exactly what got applied.
+      let failure: { error: unknown } | undefined;
       await mapLimited(entries, APPLY_CONCURRENCY, async ({ object, index, target }) => {
-        results[index] = await this.applyOne(object, target, options, versions);
+        if (failure) return;
+        try {
+          results[index] = await this.applyOne(object, target, options, versions);
+        } catch (error) {
+          failure ??= { error };
+        }
       });
+      if (failure) throw failure.error;
       // Objects of a new CRD can only be applied once the CRD is served.
       const crds = entries.filter(({ object }) => object.kind === 'CustomResourceDefinition');
       if (crds.length > 0 && !options.dryRun)
         await Promise.all(crds.map(({ object }) => this.waitEstablished(object)));
     }
-    return results;
   }
 
   /**
@@ -740,7 +796,12 @@ class HttpClusterClient implements ConnectedClusterClient {
     if (spec.body !== undefined) headers['Content-Length'] = Buffer.byteLength(spec.body);
     const transport = url.protocol === 'http:' ? http : https;
     this.requestCount += 1;
-    return new Promise((resolve, reject) => {
+    // (Not watched for the service proxy: there the function is what may take its time.)
+    const unwatch =
+      spec.timeoutMs === undefined && this.slowRequestListener
+        ? this.watchSlow(spec.description)
+        : undefined;
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
       const request = transport.request(
         url,
         {
@@ -764,7 +825,38 @@ class HttpClusterClient implements ConnectedClusterClient {
       });
       request.on('error', (error) => reject(transportError(spec.description, error)));
       request.end(spec.body);
-    });
+    }).finally(() => unwatch?.());
+  }
+
+  onSlowRequest(listener: (message: string) => void): void {
+    this.slowRequestListener = listener;
+  }
+
+  /**
+   * A server that accepts connections and then says nothing would leave the user staring at
+   * nothing until the timeout: while requests are unanswered, one line every few seconds says
+   * how long and what for. Returns the request's unwatch.
+   */
+  private watchSlow(description: RequestDescription): () => void {
+    const entry = { started: Date.now(), description };
+    this.unanswered.add(entry);
+    this.slowTicker ??= setInterval(() => {
+      const oldest = [...this.unanswered].sort((a, b) => a.started - b.started)[0];
+      if (!oldest || Date.now() - oldest.started < SLOW_REQUEST_MS) return;
+      const waited = Math.round((Date.now() - oldest.started) / 1000);
+      const others = this.unanswered.size - 1;
+      this.slowRequestListener?.(
+        `Still waiting for the API server ${this.config.server} after ${waited}s ` +
+          `(${oldest.description.verb} ${objectRef(oldest.description)}${others > 0 ? ` and ${others} more request${others === 1 ? '' : 's'}` : ''})…`,
+      );
+    }, SLOW_REQUEST_MS);
+    return () => {
+      this.unanswered.delete(entry);
+      if (this.unanswered.size === 0 && this.slowTicker) {
+        clearInterval(this.slowTicker);
+        this.slowTicker = undefined;
+      }
+    };
   }
 
   /** Credentials and TLS material from the library, with a keep-alive agent reused across requests. */

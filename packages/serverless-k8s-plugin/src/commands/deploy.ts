@@ -293,7 +293,15 @@ export async function rollout(
     );
     if (later.length > 0) {
       await waitForPrerequisites(client, provider, later, (message) => applying.update(message));
-      results.push(...(await client.apply(later, applyOptions)));
+      results.push(
+        ...(await client.apply(later, applyOptions).catch((error: unknown) => {
+          throw error instanceof UserError
+            ? new UserError(
+                `${error.message}\nEverything else (${results.length} objects) was applied before.`,
+              )
+            : error;
+        })),
+      );
     }
     changed = results.filter((result) => result.changed);
     if (prune) {

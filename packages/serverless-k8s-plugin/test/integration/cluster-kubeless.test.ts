@@ -395,7 +395,9 @@ describe('describe, proxyTarget, invoke', () => {
   );
 
   it('selects pods and the container the way Kubeless labels and names them', () => {
-    expect(kubelessProvider.podSelector(shop())).toBe('created-by=kubeless,!job-name,function=shop');
+    expect(kubelessProvider.podSelector(shop())).toBe(
+      'created-by=kubeless,!job-name,function=shop',
+    );
     expect(kubelessProvider.containerName(shop())).toBe('shop');
     expect(kubelessProvider.ownedKinds(kubelessService([shop()])).map((k) => k.kind)).toEqual([
       'Function',
