@@ -89,7 +89,7 @@ describe('deploy against an API server that stops answering', () => {
     const result = await deploying.finally(() => process.kill(apiserverPid, 'SIGCONT'));
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(
-      /Still waiting for the API server https:\/\/127\.0\.0\.1:\d+ after \d+s \(create Function "f\d+" in namespace "faults" and 7 more requests\)/,
+      /Still waiting for the API server https:\/\/127\.0\.0\.1:\d+ after \d+s \(create Function "f\d+" in namespace "faults" and \d+ more requests?\)/,
     );
     expect(result.output).toMatch(
       /The API server https:\/\/127\.0\.0\.1:\d+ of .* did not answer \(ETIMEDOUT\)/,
